@@ -1,0 +1,1 @@
+"""baro: a feedback line for displaced people in Mali."""

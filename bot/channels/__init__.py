@@ -1,0 +1,1 @@
+"""Channel adapters: each turns a provider's request into an InboundMessage and a reply into its format."""

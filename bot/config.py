@@ -1,0 +1,75 @@
+"""One Settings object, read from environment variables and optional env files."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from typing import Annotated
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+# `make run` writes generated development secrets here; a real `.env` or the
+# environment overrides them.
+LOCAL_ENV_FILE = ROOT / "var" / "local.env"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=(LOCAL_ENV_FILE, ROOT / ".env"),
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = ""
+    var_dir: Path = ROOT / "var"
+    database_url: str = ""
+    redis_url: str = ""
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    secret_key: str = ""
+
+    flows_dir: Path = ROOT / "flows"
+    locales_dir: Path = ROOT / "locales"
+    # Languages are data: adding one is a catalogue plus its code here.
+    languages: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["fr", "bm"])
+    # Numbers written without a country code are read as Malian.
+    default_region: str = "ML"
+    session_ttl_seconds: int = 30 * 60
+    max_body_bytes: int = 64 * 1024
+    max_text_chars: int = 4000
+    sweep_interval_seconds: int = 60
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _split_languages(cls, value: object) -> object:
+        """Accept `LANGUAGES=fr,bm,ff`: one line of configuration per new language."""
+        if isinstance(value, str):
+            return [code.strip() for code in value.split(",") if code.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _derive_defaults(self) -> "Settings":
+        self.public_url = (self.public_url or f"http://127.0.0.1:{self.port}").rstrip("/")
+        self.database_url = self.database_url or f"sqlite:///{self.var_dir / 'baro.sqlite3'}"
+        self.redis_url = self.redis_url or f"unix://{self.local_redis_socket}"
+        return self
+
+    @property
+    def local_redis_socket(self) -> Path:
+        """Socket of the Redis that `baro run` manages when REDIS_URL is unset."""
+        return self.var_dir / "redis.sock"
+
+    def require_secrets(self) -> None:
+        """Fail early, with a fix, when a process that handles personal data lacks its keys."""
+        missing = [name for name in ("secret_key", "twilio_auth_token") if not getattr(self, name)]
+        if missing:
+            names = ", ".join(name.upper() for name in missing)
+            raise RuntimeError(f"{names} not set: export it, or run `make run` once to generate local ones.")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

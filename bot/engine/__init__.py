@@ -1,0 +1,1 @@
+"""The flow engine: documents, a pure interpreter, a validator and a gettext extractor."""

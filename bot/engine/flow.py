@@ -1,0 +1,214 @@
+"""Flow documents: the conversations as data, parsed from YAML into frozen objects.
+
+A flow is a set of states with stable ids. A state shows a prompt and then either
+waits for a menu choice (`options` or `choose`), waits for free text (`input: text`),
+or is a plain message that moves on to `next` (or ends the conversation). Targets
+are a state of the same flow, or `@flow` for another flow's start.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+# Menus whose options come from data given to the engine, not from the document.
+DYNAMIC_CHOICES = frozenset({"sites", "languages"})
+# Effects the conversation layer knows how to carry out, with whether they take an argument.
+EFFECTS = {
+    "set_language": False,
+    "accept_consent": False,
+    "refuse_consent": False,
+    "set_site": False,
+    "submit": True,
+}
+
+
+class FlowError(ValueError):
+    """A flow document that cannot be loaded; the message names the file and the state."""
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text a person reads: a gettext message id with its context, optionally in a fixed language."""
+
+    context: str
+    msgid: str
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class Effect:
+    name: str
+    arg: str | None = None
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    label: Text
+    value: str
+    next: str | None = None
+    effects: tuple[Effect, ...] = ()
+
+
+@dataclass(frozen=True)
+class State:
+    id: str
+    prompt: Text
+    options: tuple[Option, ...] = ()
+    choose: str | None = None
+    text_input: bool = False
+    save: str | None = None
+    skip_if: str | None = None
+    next: str | None = None
+    effects: tuple[Effect, ...] = ()
+    all_languages: bool = False
+    direct: bool = False
+    line: int = 0
+
+    @property
+    def is_menu(self) -> bool:
+        return bool(self.options) or self.choose is not None
+
+    @property
+    def waits(self) -> bool:
+        return self.is_menu or self.text_input
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    start: str
+    states: dict[str, State]
+    path: Path
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class FlowSet:
+    flows: dict[str, Flow] = field(default_factory=dict)
+    entry: str = "welcome"
+    main: str = "main"
+
+    def has(self, flow: str | None, state: str | None) -> bool:
+        return flow in self.flows and state in self.flows[flow].states
+
+    def state(self, flow: str, state: str) -> State:
+        return self.flows[flow].states[state]
+
+    def resolve(self, flow: str, target: str) -> tuple[str, str]:
+        """(flow, state) for a target written in `flow`'s document."""
+        if target.startswith("@"):
+            name = target[1:]
+            return name, self.flows[name].start
+        return flow, target
+
+
+def _effects(raw: Any, where: str) -> tuple[Effect, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise FlowError(f"{where}: `do` must be a list")
+    effects = []
+    for item in raw:
+        if isinstance(item, str):
+            name, arg = item, None
+        elif isinstance(item, dict) and len(item) == 1:
+            name, arg = next(iter(item.items()))
+            arg = str(arg)
+        else:
+            raise FlowError(f"{where}: an effect is a name or a one-key mapping, not {item!r}")
+        if name not in EFFECTS:
+            raise FlowError(f"{where}: unknown effect `{name}` (known: {', '.join(sorted(EFFECTS))})")
+        if EFFECTS[name] != (arg is not None):
+            raise FlowError(f"{where}: effect `{name}` {'needs' if EFFECTS[name] else 'takes no'} argument")
+        effects.append(Effect(name, arg))
+    return tuple(effects)
+
+
+def _state(flow: str, state_id: str, raw: Any, where: str, line: int) -> State:
+    if not isinstance(raw, dict):
+        raise FlowError(f"{where}: a state is a mapping")
+    unknown = set(raw) - {"prompt", "options", "choose", "input", "save", "skip_if", "next", "do", "all_languages", "direct"}
+    if unknown:
+        raise FlowError(f"{where}: unknown keys {sorted(unknown)}")
+    if not isinstance(raw.get("prompt"), str) or not raw["prompt"].strip():
+        raise FlowError(f"{where}: needs a `prompt` text")
+    context = f"{flow}.{state_id}"
+    options = []
+    for index, item in enumerate(raw.get("options") or [], start=1):
+        if not isinstance(item, dict) or "label" not in item:
+            raise FlowError(f"{where}: option {index} needs a `label`")
+        key = str(item.get("key", index))
+        options.append(
+            Option(
+                key=key,
+                label=Text(context, str(item["label"])),
+                value=str(item.get("value", key)),
+                next=item.get("next"),
+                effects=_effects(item.get("do"), f"{where} option {key}"),
+            )
+        )
+    choose = raw.get("choose")
+    if choose is not None and choose not in DYNAMIC_CHOICES:
+        raise FlowError(f"{where}: `choose` must be one of {sorted(DYNAMIC_CHOICES)}")
+    if options and choose:
+        raise FlowError(f"{where}: use `options` or `choose`, not both")
+    text_input = raw.get("input") == "text"
+    if raw.get("input") not in (None, "text"):
+        raise FlowError(f"{where}: `input` can only be `text`")
+    if text_input and (options or choose):
+        raise FlowError(f"{where}: a state asks for a menu choice or for text, not both")
+    return State(
+        id=state_id,
+        prompt=Text(context, raw["prompt"].strip()),
+        options=tuple(options),
+        choose=choose,
+        text_input=text_input,
+        save=raw.get("save"),
+        skip_if=raw.get("skip_if"),
+        next=raw.get("next"),
+        effects=_effects(raw.get("do"), where),
+        all_languages=bool(raw.get("all_languages", False)),
+        direct=bool(raw.get("direct", False)),
+        line=line,
+    )
+
+
+def _state_lines(source: str) -> dict[str, int]:
+    """Line numbers of each state's key, so errors can point into the file."""
+    node = yaml.compose(source)
+    lines: dict[str, int] = {}
+    for key, value in node.value if node is not None else []:
+        if key.value == "states":
+            for state_key, _ in value.value:
+                lines[state_key.value] = state_key.start_mark.line + 1
+    return lines
+
+
+def load_flow(path: Path) -> Flow:
+    source = path.read_text(encoding="utf-8")
+    try:
+        raw = yaml.safe_load(source)
+        lines = _state_lines(source)
+    except yaml.YAMLError as error:
+        raise FlowError(f"{path.name}: not valid YAML: {error}") from error
+    if not isinstance(raw, dict) or not isinstance(raw.get("states"), dict) or not raw["states"]:
+        raise FlowError(f"{path.name}: needs `flow`, `start` and a mapping of `states`")
+    name = raw.get("flow") or path.stem
+    if name != path.stem:
+        raise FlowError(f"{path.name}: `flow: {name}` must match the file name")
+    states = {
+        str(sid): _state(name, str(sid), body, f"{path.name}: state `{sid}`", lines.get(str(sid), 0))
+        for sid, body in raw["states"].items()
+    }
+    start = raw.get("start")
+    if start not in states:
+        raise FlowError(f"{path.name}: `start: {start}` is not a state of this flow")
+    return Flow(name=name, start=start, states=states, path=path, version=int(raw.get("version", 1)))
+
+
+def load_flows(directory: Path) -> FlowSet:
+    flows = {flow.name: flow for flow in map(load_flow, sorted(directory.glob("*.yaml")))}
+    return FlowSet(flows=flows)

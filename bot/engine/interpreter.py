@@ -1,0 +1,194 @@
+"""The flow interpreter: (flows, session, context, input) -> (session, replies, actions).
+
+Pure: no I/O, no clock, no randomness. Everything it may know about the person
+and the world comes in through `Context`; everything it wants done goes out as
+`Action`s for the conversation layer to carry out.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.engine.flow import Effect, FlowSet, State, Text
+from bot.engine.matching import answer_key, fold
+from bot.engine.texts import EMPTY_TEXT_HINT, INVALID_CHOICE_HINT, OPTED_IN, OPTED_OUT
+
+# A chain of message states longer than this is a loop in a flow, not a conversation.
+MAX_HOPS = 32
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: Text | str
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the engine may read: facts about the person, data-driven menus, keywords."""
+
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    choices: Mapping[str, tuple[Choice, ...]] = field(default_factory=dict)
+    # Folded keyword spellings, by meaning (e.g. "menu").
+    keywords: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reply:
+    prompt: Text
+    options: tuple[tuple[str, Text | str], ...] = ()
+    params: Mapping[str, Any] = field(default_factory=dict)
+    hint: Text | None = None
+    all_languages: bool = False
+
+
+@dataclass(frozen=True)
+class Action:
+    """An effect to carry out, with the values known when it was triggered."""
+
+    name: str
+    arg: str | None
+    values: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Turn:
+    session: dict | None  # None when the conversation is over
+    replies: tuple[Reply, ...]
+    actions: tuple[Action, ...]
+
+
+# How each effect changes the facts the rest of the turn sees.
+_FACT_UPDATES = {
+    "set_language": lambda values: {"language": values.get("language")},
+    "set_site": lambda values: {"site": values.get("site")},
+    "accept_consent": lambda values: {"consent": True},
+    "refuse_consent": lambda values: {"consent": False},
+}
+
+
+class _Run:
+    """One turn in progress."""
+
+    def __init__(self, flows: FlowSet, context: Context, variables: dict):
+        self.flows = flows
+        self.context = context
+        self.facts = dict(context.facts)
+        self.vars = dict(variables)
+        self.replies: list[Reply] = []
+        self.actions: list[Action] = []
+
+    def values(self) -> dict:
+        return {**self.facts, **self.vars}
+
+    def options(self, state: State) -> tuple[tuple[str, str, Text | str, Any], ...]:
+        """(key, value, label, option) for every choice the state offers now."""
+        if state.choose:
+            return tuple(
+                (str(i), choice.value, choice.label, None)
+                for i, choice in enumerate(self.context.choices.get(state.choose, ()), start=1)
+            )
+        return tuple((o.key, o.value, o.label, o) for o in state.options)
+
+    def apply(self, effects: tuple[Effect, ...]) -> None:
+        for effect in effects:
+            self.actions.append(Action(effect.name, effect.arg, self.values()))
+            update = _FACT_UPDATES.get(effect.name)
+            if update:
+                self.facts.update(update(self.values()))
+
+    def show(self, state: State, hint: Text | None = None) -> None:
+        self.replies.append(
+            Reply(
+                prompt=state.prompt,
+                options=tuple((key, label) for key, _, label, _ in self.options(state)),
+                params=self.values(),
+                hint=hint,
+                all_languages=state.all_languages,
+            )
+        )
+
+    def enter(self, flow: str, state_id: str) -> dict | None:
+        """Walk from a state to the next one that waits for input; None if the conversation ends."""
+        for _ in range(MAX_HOPS):
+            state = self.flows.state(flow, state_id)
+            if state.skip_if and self.values().get(state.skip_if):
+                flow, state_id = self.flows.resolve(flow, state.next)
+                continue
+            self.show(state)
+            if state.waits:
+                return {"flow": flow, "state": state_id, "vars": self.vars}
+            self.apply(state.effects)
+            if not state.next:
+                return None
+            flow, state_id = self.flows.resolve(flow, state.next)
+        raise RuntimeError(f"flow loop at {flow}.{state_id}")
+
+    def match(self, state: State, text: str):
+        key = answer_key(text)
+        for option_key, value, label, option in self.options(state):
+            if key == option_key or (isinstance(label, str) and key == fold(label)):
+                return value, option
+        return None
+
+    def answer(self, flow: str, state: State, text: str) -> dict | None:
+        """Take `text` as the answer to `state`; repeat the question with a hint if it is not one."""
+        if state.is_menu:
+            matched = self.match(state, text)
+            if matched is None:
+                self.show(state, hint=INVALID_CHOICE_HINT)
+                return {"flow": flow, "state": state.id, "vars": self.vars}
+            value, option = matched
+            if state.save:
+                self.vars[state.save] = value
+            option_effects = option.effects if option else ()
+            target = (option.next if option and option.next else None) or state.next
+            self.apply(option_effects + state.effects)
+        else:
+            answer = text.strip()
+            if not answer:
+                self.show(state, hint=EMPTY_TEXT_HINT)
+                return {"flow": flow, "state": state.id, "vars": self.vars}
+            if state.save:
+                self.vars[state.save] = answer
+            target = state.next
+            self.apply(state.effects)
+        if not target:
+            return None
+        return self.enter(*self.flows.resolve(flow, target))
+
+    def turn(self, session: dict | None) -> Turn:
+        return Turn(session, tuple(self.replies), tuple(self.actions))
+
+
+def start(flows: FlowSet, context: Context, text: str = "") -> Turn:
+    """Open a conversation. A first message that already answers a `direct` menu is taken as its answer."""
+    run = _Run(flows, context, {})
+    session = run.enter(flows.entry, flows.flows[flows.entry].start)
+    if session is not None:
+        state = flows.state(session["flow"], session["state"])
+        if state.direct and run.match(state, text) is not None:
+            run = _Run(flows, context, {})
+            session = run.answer(session["flow"], state, text)
+    return run.turn(session)
+
+
+def step(flows: FlowSet, session: dict | None, context: Context, text: str) -> Turn:
+    """Advance a conversation by one inbound message."""
+    said = answer_key(text)
+    keyword = next((meaning for meaning, words in context.keywords.items() if said in words), None)
+    if keyword == "stop":
+        return Turn(None, (Reply(OPTED_OUT),), (Action("opt_out", None, {}),))
+    if context.facts.get("opted_out"):
+        if keyword != "start":
+            return Turn(None, (), ())  # an opted-out number is sent nothing until it opts back in
+        turn = start(flows, context)
+        return Turn(turn.session, (Reply(OPTED_IN), *turn.replies), (Action("opt_in", None, {}), *turn.actions))
+    if keyword in ("menu", "start"):
+        return start(flows, context)
+    if session is None or not flows.has(session.get("flow"), session.get("state")):
+        # No conversation, or one left in a state that an edited flow no longer has.
+        return start(flows, context, text)
+    run = _Run(flows, context, session.get("vars", {}))
+    state = flows.state(session["flow"], session["state"])
+    return run.turn(run.answer(session["flow"], state, text))

@@ -1,0 +1,22 @@
+"""Texts the engine itself adds to prompts, marked for extraction with `N_(context, msgid)`."""
+
+from bot.engine.flow import Text
+
+
+def N_(context: str, msgid: str) -> Text:
+    """Mark a text for `pybabel extract -k N_:1c,2`; it is translated when rendered."""
+    return Text(context, msgid)
+
+
+INVALID_CHOICE_HINT = N_("hint", "Please answer with one of the numbers.")
+EMPTY_TEXT_HINT = N_("hint", "Please write your message in words.")
+# Translators: the name of YOUR language, written in it (e.g. Français), for the language menu.
+LANGUAGE_NAME = N_("language-name", "English")
+# Translators: words that return to the main menu from anywhere; list several, comma-separated.
+MENU_KEYWORDS = N_("keyword", "MENU")
+# Translators: words that stop all messages (opt-out), comma-separated.
+STOP_KEYWORDS = N_("keyword", "STOP")
+# Translators: words that resume messages after an opt-out, comma-separated.
+START_KEYWORDS = N_("keyword", "START")
+OPTED_OUT = N_("opt-out", "You will receive no more messages from baro. To come back, send START.")
+OPTED_IN = N_("opt-out", "Welcome back to baro.")

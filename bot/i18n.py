@@ -1,0 +1,90 @@
+"""Gettext catalogues, loaded through Babel, and the rendering of engine replies into text."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.support import Translations
+
+from bot.engine.flow import Text
+from bot.engine.interpreter import Choice, Reply
+from bot.engine.matching import answer_key
+from bot.engine.texts import LANGUAGE_NAME, MENU_KEYWORDS, START_KEYWORDS, STOP_KEYWORDS
+
+DOMAIN = "messages"
+_KEYWORDS = {"menu": MENU_KEYWORDS, "stop": STOP_KEYWORDS, "start": START_KEYWORDS}
+
+
+class CatalogueMissing(RuntimeError):
+    pass
+
+
+class _Params(dict):
+    """Leaves an unknown placeholder visible instead of failing the whole reply."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _fill(template: str, params: _Params) -> str:
+    try:
+        return template.format_map(params)
+    except (ValueError, IndexError):  # a stray brace in a translation must not cost the person their reply
+        return template
+
+
+@dataclass(frozen=True)
+class Catalogues:
+    languages: tuple[str, ...]
+    translations: dict[str, Translations]
+
+    @classmethod
+    def load(cls, locales_dir: Path, languages: list[str]) -> "Catalogues":
+        translations = {}
+        for code in languages:
+            catalogue = Translations.load(str(locales_dir), [code], domain=DOMAIN)
+            if not isinstance(catalogue, Translations):
+                raise CatalogueMissing(
+                    f"no compiled catalogue for `{code}` in {locales_dir}: run `make locales` (pybabel compile)"
+                )
+            translations[code] = catalogue
+        return cls(tuple(languages), translations)
+
+    @property
+    def default(self) -> str:
+        return self.languages[0]
+
+    def text(self, lang: str | None, text: Text) -> str:
+        catalogue = self.translations.get(text.lang or lang or self.default) or self.translations[self.default]
+        return catalogue.pgettext(text.context, text.msgid)
+
+    def translated(self, lang: str, text: Text) -> str | None:
+        """The translation itself, or None where the catalogue has none (gettext would fall back silently)."""
+        return self.translations[lang]._catalog.get(f"{text.context}\x04{text.msgid}")
+
+    def language_choices(self) -> tuple[Choice, ...]:
+        """The language menu: each language named in itself, by its own catalogue."""
+        return tuple(Choice(code, Text(LANGUAGE_NAME.context, LANGUAGE_NAME.msgid, lang=code)) for code in self.languages)
+
+    def keywords(self) -> dict[str, frozenset[str]]:
+        """Every spelling of each keyword in every language, folded for matching."""
+        return {
+            meaning: frozenset(
+                answer_key(word)
+                for lang in (*self.languages, None)
+                for word in (self.text(lang, text) if lang else text.msgid).split(",")
+                if word.strip()
+            )
+            for meaning, text in _KEYWORDS.items()
+        }
+
+    def render(self, reply: Reply, lang: str | None, extra: dict | None = None) -> str:
+        """One reply as the text a person reads, in `lang` (or in every language for a language menu)."""
+        params = _Params({key: str(value) for key, value in {**reply.params, **(extra or {})}.items()})
+        lines = []
+        if reply.hint:
+            lines.append(self.text(lang, reply.hint))
+        for language in self.languages if reply.all_languages else (lang,):
+            lines.append(_fill(self.text(language, reply.prompt), params))
+        for key, label in reply.options:
+            lines.append(f"{key} {label if isinstance(label, str) else self.text(lang, label)}")
+        return "\n".join(lines)

@@ -1,0 +1,24 @@
+"""Alembic environment: runs migrations against the URL the CLI configured."""
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+from bot.models import Base
+
+config = context.config
+
+
+def run_migrations() -> None:
+    url = config.get_main_option("sqlalchemy.url")
+    connectable = create_engine(url, poolclass=pool.NullPool)
+    with connectable.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=Base.metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+run_migrations()

@@ -1,0 +1,68 @@
+"""Conversation state: in Redis with an inactivity expiry; in the database only while Redis is down."""
+
+import json
+import logging
+from datetime import datetime, timedelta
+
+from redis import Redis
+from redis.exceptions import RedisError
+from sqlalchemy.orm import Session
+
+from bot.models import ConversationFallback, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def session_key(channel: str, contact_id: int) -> str:
+    return f"baro:session:{channel}:{contact_id}"
+
+
+class SessionStore:
+    """Reads the newer of Redis and the fallback row, so an outage never rewinds a conversation."""
+
+    def __init__(self, redis: Redis, ttl_seconds: int):
+        self.redis = redis
+        self.ttl = ttl_seconds
+
+    def _from_redis(self, key: str) -> dict | None:
+        try:
+            raw = self.redis.get(key)
+        except RedisError as error:
+            log.warning("session read from Redis failed, using the database: %s", error)
+            return None
+        return json.loads(raw) if raw else None
+
+    def load(self, db: Session, key: str) -> dict | None:
+        now = utcnow()
+        candidates = [self._from_redis(key)]
+        row = db.get(ConversationFallback, key)
+        if row is not None and row.expires_at > now:
+            candidates.append(row.state)
+        live = [c for c in candidates if c]
+        if not live:
+            return None
+        return max(live, key=lambda c: c["saved_at"])["session"]
+
+    def save(self, db: Session, key: str, session: dict | None) -> None:
+        now = utcnow()
+        envelope = json.dumps({"session": session, "saved_at": now.isoformat()})
+        try:
+            if session is None:
+                self.redis.delete(key)
+            else:
+                self.redis.set(key, envelope, ex=self.ttl)
+        except RedisError as error:
+            log.warning("session write to Redis failed, keeping it in the database: %s", error)
+            self._save_fallback(db, key, json.loads(envelope), now + timedelta(seconds=self.ttl))
+            return
+        row = db.get(ConversationFallback, key)
+        if row is not None:
+            db.delete(row)
+
+    @staticmethod
+    def _save_fallback(db: Session, key: str, envelope: dict, expires_at: datetime) -> None:
+        row = db.get(ConversationFallback, key)
+        if row is None:
+            db.add(ConversationFallback(key=key, state=envelope, expires_at=expires_at))
+        else:
+            row.state, row.expires_at = envelope, expires_at
