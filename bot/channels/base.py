@@ -14,3 +14,9 @@ class InboundMessage:
 
 class BadRequest(ValueError):
     """Input a provider should never send: answered with a 4xx, never a 500."""
+
+    status = 400
+
+
+class TooLarge(BadRequest):
+    status = 413

@@ -1,0 +1,42 @@
+# Two commands for a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PO := $(wildcard locales/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+
+.PHONY: run test install locales extract update-locales check clean
+
+run: install
+	$(BIN)/baro run
+
+test: install
+	$(BIN)/pytest
+
+install: $(STAMP) locales
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+locales: $(MO)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --domain messages --input-file $< --output-file $@
+
+# Translator workflow (see README): extract from flows and code, then merge into every catalogue.
+extract: $(STAMP)
+	$(BIN)/pybabel extract -F locales/babel.cfg -k N_:1c,2 --add-comments=Translators: --sort-by-file \
+		--project=baro --version=1 --msgid-bugs-address=baro@localhost -o locales/messages.pot .
+
+update-locales: extract
+	$(BIN)/pybabel update --domain messages --input-file locales/messages.pot --output-dir locales --width 100
+
+check: install
+	$(BIN)/baro flows check
+
+clean:
+	rm -rf $(VENV) var

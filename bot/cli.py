@@ -1,0 +1,174 @@
+"""The `baro` command."""
+
+import logging
+import sys
+import time
+import uuid
+import xml.etree.ElementTree as ET
+
+import httpx
+import typer
+from redis.exceptions import RedisError
+from twilio.request_validator import RequestValidator
+
+from bot.config import get_settings
+
+app = typer.Typer(help="baro: a feedback line for displaced people, by SMS, USSD and WhatsApp.", no_args_is_help=True)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+flows_app = typer.Typer(help="The conversation flows.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(flows_app, name="flows")
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration."""
+    from bot.db import upgrade
+
+    upgrade(get_settings().database_url)
+    typer.echo("database is up to date")
+
+
+@app.command()
+def seed() -> None:
+    """Add the demo sites, assemblies and admin account if they are missing."""
+    from bot.db import transaction
+    from bot.runtime import get_runtime
+    from bot.seed import ADMIN_EMAIL, seed as seed_db
+
+    with transaction(get_runtime().sessions) as db:
+        password = seed_db(db)
+    if password:
+        typer.echo(f"admin account: {ADMIN_EMAIL}  password: {password}  (shown this once; keep it)")
+
+
+@flows_app.command("check")
+def flows_check() -> None:
+    """Validate every flow; exits non-zero naming the file and state of each problem."""
+    from bot.engine.check import load_and_check
+    from bot.i18n import Catalogues
+
+    settings = get_settings()
+    _, problems = load_and_check(settings.flows_dir, Catalogues.load(settings.locales_dir, settings.languages))
+    for problem in problems:
+        typer.echo(problem, err=True)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo(f"flows in {settings.flows_dir} are valid in {', '.join(settings.languages)}")
+
+
+@app.command()
+def web() -> None:
+    """Serve the web application."""
+    import uvicorn
+
+    from bot.app import create_app
+
+    settings = get_settings()
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, proxy_headers=True, log_level="info")
+
+
+@app.command()
+def worker(burst: bool = typer.Option(False, help="Stop when the queues are empty.")) -> None:
+    """Run one RQ worker."""
+    from rq import Queue, Worker
+
+    from bot.queue import INTAKE_QUEUE
+    from bot.runtime import get_runtime
+
+    _logging()
+    redis = get_runtime().redis
+    Worker([Queue(INTAKE_QUEUE, connection=redis)], connection=redis).work(burst=burst)
+
+
+@app.command()
+def cron() -> None:
+    """Enqueue the periodic jobs (the intake sweep); rides out Redis restarts."""
+    from rq.cron import CronScheduler
+
+    from bot.queue import INTAKE_QUEUE
+    from bot.runtime import get_runtime
+    from workers.jobs import sweep_intake
+
+    _logging()
+    runtime = get_runtime()
+    while True:
+        try:
+            scheduler = CronScheduler(connection=runtime.redis)
+            scheduler.register(sweep_intake, INTAKE_QUEUE, interval=runtime.settings.sweep_interval_seconds)
+            scheduler.start()  # returns when asked to stop
+            return
+        except RedisError as error:
+            logging.getLogger("baro.cron").warning("Redis unavailable (%s); retrying in 5 s", error)
+            time.sleep(5)
+
+
+@app.command()
+def run() -> None:
+    """Prepare everything and run web, worker and scheduler (and a local Redis if REDIS_URL is unset)."""
+    from contextlib import nullcontext
+
+    from bot import devserver
+    from bot.db import upgrade
+
+    devserver.ensure_local_secrets()
+    get_settings.cache_clear()
+    settings = get_settings()
+    upgrade(settings.database_url)
+    seed()
+    manage_redis = settings.redis_url == f"unix://{settings.local_redis_socket}"
+    redis_context = (
+        devserver.local_redis(settings.var_dir, settings.local_redis_socket) if manage_redis else nullcontext(settings.redis_url)
+    )
+    with redis_context as redis_url:
+        typer.echo(
+            "\nbaro is starting.\n"
+            f"  health:  {settings.public_url}/healthz\n"
+            f"  webhook: {settings.public_url}/webhooks/twilio/messaging\n"
+            f"  try it:  .venv/bin/baro simulate --phone +22370000001\n"
+            f"  redis:   {redis_url}{' (local, managed by baro run)' if manage_redis else ''}\n"
+            "Ctrl-C stops everything.\n"
+        )
+        code = devserver.run_procfile(devserver.process_env(settings, redis_url))
+    raise typer.Exit(code)
+
+
+def _replies(twiml: str) -> list[str]:
+    return [message.text or "" for message in ET.fromstring(twiml).iter("Message")]
+
+
+@app.command()
+def simulate(
+    phone: str = typer.Option(..., help="The number to write from, e.g. +22370000001."),
+    whatsapp: bool = typer.Option(False, help="Write as a WhatsApp user."),
+) -> None:
+    """Talk to baro from the terminal, through the real webhook, signature included."""
+    settings = get_settings()
+    settings.require_secrets()
+    url = f"{settings.public_url}/webhooks/twilio/messaging"
+    sender = f"whatsapp:{phone}" if whatsapp else phone
+    validator = RequestValidator(settings.twilio_auth_token)
+    typer.echo(f"Writing to {url} as {sender}. An empty line or Ctrl-D ends.")
+    with httpx.Client(timeout=20) as client:
+        for line in sys.stdin:
+            text = line.rstrip("\n")
+            if not text:
+                break
+            params = {
+                "MessageSid": f"SM{uuid.uuid4().hex}",
+                "AccountSid": settings.twilio_account_sid or "AC" + "0" * 32,
+                "From": sender,
+                "To": "+22300000000",
+                "Body": text,
+                "NumMedia": "0",
+            }
+            response = client.post(url, data=params, headers={"X-Twilio-Signature": validator.compute_signature(url, params)})
+            if response.status_code != 200:
+                typer.echo(f"[HTTP {response.status_code}] {response.text}", err=True)
+                raise typer.Exit(1)
+            for reply in _replies(response.text):
+                typer.echo(f"baro> {reply}")
