@@ -1,5 +1,6 @@
 """One Settings object, read from environment variables and optional env files."""
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -9,9 +10,12 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+# Local state (SQLite file, Redis socket, generated secrets). Read before the
+# settings because the generated secrets file lives inside it.
+VAR_DIR = Path(os.environ.get("VAR_DIR") or ROOT / "var").resolve()
 # `make run` writes generated development secrets here; a real `.env` or the
 # environment overrides them.
-LOCAL_ENV_FILE = ROOT / "var" / "local.env"
+LOCAL_ENV_FILE = VAR_DIR / "local.env"
 
 
 class Settings(BaseSettings):
@@ -24,7 +28,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = ""
-    var_dir: Path = ROOT / "var"
+    var_dir: Path = VAR_DIR
     database_url: str = ""
     redis_url: str = ""
     twilio_account_sid: str = ""

@@ -103,7 +103,7 @@ class Message(Base):
     provider_id: Mapped[str | None] = mapped_column(String(64))
     in_reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
     text: Mapped[str | None] = mapped_column(Text)
-    media: Mapped[list[str] | None] = mapped_column(JSON)
+    media: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
     # True once the text was erased because the person refused consent.
     redacted: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -21,7 +21,12 @@ ADMIN_EMAIL = "admin@baro.local"
 
 def seed(db: Session, today: datetime | None = None) -> str | None:
     """Add what is missing; returns the new admin password, shown once, or None if the account existed."""
-    today = today or utcnow()
+    seed_places(db, today or utcnow())
+    return ensure_admin(db)
+
+
+def seed_places(db: Session, today: datetime) -> None:
+    """The demo sites, and one upcoming assembly per Bamako site."""
     for position, (slug, name, region) in enumerate(SITES):
         site = db.scalar(select(Site).where(Site.slug == slug))
         if site is None:
@@ -40,6 +45,9 @@ def seed(db: Session, today: datetime | None = None) -> str | None:
                     capacity=60,
                 )
             )
+
+
+def ensure_admin(db: Session) -> str | None:
     if db.scalar(select(StaffUser.id).where(StaffUser.email == ADMIN_EMAIL)):
         return None
     password = secrets.token_urlsafe(12)

@@ -64,7 +64,6 @@ class State:
     next: str | None = None
     effects: tuple[Effect, ...] = ()
     all_languages: bool = False
-    direct: bool = False
     line: int = 0
 
     @property
@@ -130,7 +129,7 @@ def _effects(raw: Any, where: str) -> tuple[Effect, ...]:
 def _state(flow: str, state_id: str, raw: Any, where: str, line: int) -> State:
     if not isinstance(raw, dict):
         raise FlowError(f"{where}: a state is a mapping")
-    unknown = set(raw) - {"prompt", "options", "choose", "input", "save", "skip_if", "next", "do", "all_languages", "direct"}
+    unknown = set(raw) - {"prompt", "options", "choose", "input", "save", "skip_if", "next", "do", "all_languages"}
     if unknown:
         raise FlowError(f"{where}: unknown keys {sorted(unknown)}")
     if not isinstance(raw.get("prompt"), str) or not raw["prompt"].strip():
@@ -171,7 +170,6 @@ def _state(flow: str, state_id: str, raw: Any, where: str, line: int) -> State:
         next=raw.get("next"),
         effects=_effects(raw.get("do"), where),
         all_languages=bool(raw.get("all_languages", False)),
-        direct=bool(raw.get("direct", False)),
         line=line,
     )
 

@@ -161,16 +161,10 @@ class _Run:
         return Turn(session, tuple(self.replies), tuple(self.actions))
 
 
-def start(flows: FlowSet, context: Context, text: str = "") -> Turn:
-    """Open a conversation. A first message that already answers a `direct` menu is taken as its answer."""
+def start(flows: FlowSet, context: Context) -> Turn:
+    """Open a conversation at the entry flow; states already answered (language, consent) are skipped."""
     run = _Run(flows, context, {})
-    session = run.enter(flows.entry, flows.flows[flows.entry].start)
-    if session is not None:
-        state = flows.state(session["flow"], session["state"])
-        if state.direct and run.match(state, text) is not None:
-            run = _Run(flows, context, {})
-            session = run.answer(session["flow"], state, text)
-    return run.turn(session)
+    return run.turn(run.enter(flows.entry, flows.flows[flows.entry].start))
 
 
 def step(flows: FlowSet, session: dict | None, context: Context, text: str) -> Turn:
@@ -187,8 +181,9 @@ def step(flows: FlowSet, session: dict | None, context: Context, text: str) -> T
     if keyword in ("menu", "start"):
         return start(flows, context)
     if session is None or not flows.has(session.get("flow"), session.get("state")):
-        # No conversation, or one left in a state that an edited flow no longer has.
-        return start(flows, context, text)
+        # No conversation (new, or expired), or one left in a state an edited flow no longer has.
+        # The message is not read as an answer: its question is unknown, so guessing could misfile it.
+        return start(flows, context)
     run = _Run(flows, context, session.get("vars", {}))
     state = flows.state(session["flow"], session["state"])
     return run.turn(run.answer(session["flow"], state, text))

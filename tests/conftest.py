@@ -1,0 +1,183 @@
+"""Shared fixtures: a real Redis, a real database (SQLite, or PostgreSQL via TEST_DATABASE_URL), the real app."""
+
+import os
+import secrets
+import uuid
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from redis import Redis
+from sqlalchemy import text
+from twilio.request_validator import RequestValidator
+
+from bot import runtime as runtime_module
+from bot.app import create_app
+from bot.config import Settings, get_settings
+from bot.db import make_engine, make_sessionmaker, transaction, upgrade
+from bot.devserver import local_redis
+from bot.models import Base
+from bot.models import utcnow
+from bot.seed import seed_places
+
+TEST_URL = "http://testserver"
+WEBHOOK = "/webhooks/twilio/messaging"
+
+
+@pytest.fixture(scope="session")
+def test_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("baro")
+
+
+@pytest.fixture(scope="session")
+def redis_url(test_dir):
+    """A private Redis on a socket, started the same way `make run` does; never the server on 6379."""
+    if os.environ.get("TEST_REDIS_URL"):
+        yield os.environ["TEST_REDIS_URL"]
+        return
+    with local_redis(test_dir, test_dir / "redis.sock", persist=False) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def database_url(test_dir):
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{test_dir / 'test.sqlite3'}"
+    engine = make_engine(url)
+    with engine.begin() as connection:  # a clean slate on a shared PostgreSQL database
+        Base.metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def environment(test_dir, database_url, redis_url):
+    """Settings for this process and for every worker it forks, through the environment like production."""
+    values = {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "TWILIO_ACCOUNT_SID": "AC" + secrets.token_hex(16),
+        "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+        "PUBLIC_URL": TEST_URL,
+        "VAR_DIR": str(test_dir),
+    }
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    get_settings.cache_clear()
+    yield values
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def settings(environment) -> Settings:
+    return get_settings()
+
+
+@pytest.fixture
+def runtime(settings):
+    """The process runtime jobs use, fresh for each test."""
+    runtime_module._by_process.clear()
+    current = runtime_module.get_runtime()
+    yield current
+    current.close()
+    runtime_module._by_process.clear()
+
+
+@pytest.fixture(scope="session")
+def admin_engine(database_url):
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def clean_state(environment, admin_engine, redis_url):
+    """Every test starts from the demo sites and assemblies, and an empty Redis."""
+    with admin_engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+    with transaction(make_sessionmaker(admin_engine)) as db:
+        seed_places(db, utcnow())
+    Redis.from_url(redis_url).flushdb()
+    yield
+
+
+@pytest.fixture
+def app(settings):
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def sign(auth_token: str, url: str, params: dict) -> str:
+    return RequestValidator(auth_token).compute_signature(url, params)
+
+
+def twilio_form(sender: str, body: str | None, sid: str | None = None, **extra) -> dict:
+    form = {
+        "MessageSid": sid or f"SM{uuid.uuid4().hex}",
+        "AccountSid": "AC" + "0" * 32,
+        "From": sender,
+        "To": "+22320000000",
+        "NumMedia": "0",
+        **extra,
+    }
+    if body is not None:
+        form["Body"] = body
+    return form
+
+
+def replies(twiml: str) -> list[str]:
+    return [message.text or "" for message in ET.fromstring(twiml).iter("Message")]
+
+
+@dataclass
+class Phone:
+    """A person texting the line: each `send` is one signed Twilio webhook call."""
+
+    client: TestClient
+    number: str
+    auth_token: str
+
+    def post(self, form: dict, signature: str | None = None):
+        return self.client.post(
+            WEBHOOK,
+            data=form,
+            headers={"X-Twilio-Signature": signature or sign(self.auth_token, TEST_URL + WEBHOOK, form)},
+        )
+
+    def send(self, body: str, **extra) -> str:
+        response = self.post(twilio_form(self.number, body, **extra))
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith("application/xml")
+        return "\n".join(replies(response.text))
+
+    def converse(self, *bodies: str) -> str:
+        """Send several messages; the last reply."""
+        reply = ""
+        for body in bodies:
+            reply = self.send(body)
+        return reply
+
+
+@pytest.fixture
+def phone(client, settings) -> Phone:
+    return Phone(client, "+22370000001", settings.twilio_auth_token)
+
+
+@pytest.fixture
+def make_phone(client, settings):
+    return lambda number: Phone(client, number, settings.twilio_auth_token)
