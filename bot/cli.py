@@ -153,9 +153,12 @@ def simulate(
     sender = f"whatsapp:{phone}" if whatsapp else phone
     validator = RequestValidator(settings.twilio_auth_token)
     typer.echo(f"Writing to {url} as {sender}. An empty line or Ctrl-D ends.")
+    interactive = sys.stdin.isatty()
     with httpx.Client(timeout=20) as client:
-        for line in sys.stdin:
-            text = line.rstrip("\n")
+        while True:
+            if interactive:
+                typer.echo("you> ", nl=False)
+            text = sys.stdin.readline().rstrip("\n")
             if not text:
                 break
             params = {

@@ -3,6 +3,7 @@
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -49,6 +50,16 @@ def redis_server_binary() -> str:
     return found
 
 
+def _die_with_parent() -> None:
+    """Linux: the private Redis gets SIGTERM if whoever started it is killed outright."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # elsewhere the next `baro run` shuts a leftover server down instead
+
+
 def _ping(socket: Path) -> bool:
     try:
         return Redis(unix_socket_path=str(socket), socket_timeout=0.5).ping()
@@ -78,7 +89,7 @@ def local_redis(var_dir: Path, socket: Path, persist: bool = True) -> Iterator[s
         "--logfile", str(var_dir / "redis.log"),
     ]
     # Its own session, so Ctrl-C reaches the web and worker first and Redis outlives their shutdown.
-    process = subprocess.Popen(command, start_new_session=True)
+    process = subprocess.Popen(command, start_new_session=True, preexec_fn=_die_with_parent)
     try:
         deadline = time.monotonic() + 15
         while not _ping(socket):
