@@ -63,6 +63,7 @@ class Conversations:
                 "languages": self.catalogues.language_choices(),
             },
             keywords=self.keywords,
+            spellings=self.catalogues.spellings,
         )
 
     @staticmethod

@@ -1,6 +1,6 @@
 """Gettext catalogues, loaded through Babel, and the rendering of engine replies into text."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from babel.support import Translations
@@ -36,6 +36,7 @@ def _fill(template: str, params: _Params) -> str:
 class Catalogues:
     languages: tuple[str, ...]
     translations: dict[str, Translations]
+    _spellings: dict[Text, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def load(cls, locales_dir: Path, languages: list[str]) -> "Catalogues":
@@ -61,6 +62,15 @@ class Catalogues:
         """The translation itself, or None where the catalogue has none (gettext would fall back silently)."""
         return self.translations[lang]._catalog.get(f"{text.context}\x04{text.msgid}")
 
+    def spellings(self, text: Text) -> frozenset[str]:
+        """The text in every language (only its own, for a text fixed to one language like a language name)."""
+        if text not in self._spellings:
+            languages = (text.lang,) if text.lang else self.languages
+            self._spellings[text] = frozenset(self.text(lang, text) for lang in languages) | (
+                frozenset() if text.lang else {text.msgid}
+            )
+        return self._spellings[text]
+
     def language_choices(self) -> tuple[Choice, ...]:
         """The language menu: each language named in itself, by its own catalogue."""
         return tuple(Choice(code, Text(LANGUAGE_NAME.context, LANGUAGE_NAME.msgid, lang=code)) for code in self.languages)
@@ -81,10 +91,10 @@ class Catalogues:
         """One reply as the text a person reads, in `lang` (or in every language for a language menu)."""
         params = _Params({key: str(value) for key, value in {**reply.params, **(extra or {})}.items()})
         lines = []
+        languages = self.languages if reply.all_languages else (lang,)
         if reply.hint:
-            lines.append(self.text(lang, reply.hint))
-        for language in self.languages if reply.all_languages else (lang,):
-            lines.append(_fill(self.text(language, reply.prompt), params))
+            lines.extend(self.text(language, reply.hint) for language in languages)
+        lines.extend(_fill(self.text(language, reply.prompt), params) for language in languages)
         for key, label in reply.options:
             lines.append(f"{key} {label if isinstance(label, str) else self.text(lang, label)}")
         return "\n".join(lines)

@@ -126,6 +126,10 @@ def _effects(raw: Any, where: str) -> tuple[Effect, ...]:
     return tuple(effects)
 
 
+def _target(raw: Any) -> str | None:
+    return None if raw is None else str(raw)
+
+
 def _state(flow: str, state_id: str, raw: Any, where: str, line: int) -> State:
     if not isinstance(raw, dict):
         raise FlowError(f"{where}: a state is a mapping")
@@ -145,7 +149,7 @@ def _state(flow: str, state_id: str, raw: Any, where: str, line: int) -> State:
                 key=key,
                 label=Text(context, str(item["label"])),
                 value=str(item.get("value", key)),
-                next=item.get("next"),
+                next=_target(item.get("next")),
                 effects=_effects(item.get("do"), f"{where} option {key}"),
             )
         )
@@ -167,7 +171,7 @@ def _state(flow: str, state_id: str, raw: Any, where: str, line: int) -> State:
         text_input=text_input,
         save=raw.get("save"),
         skip_if=raw.get("skip_if"),
-        next=raw.get("next"),
+        next=_target(raw.get("next")),
         effects=_effects(raw.get("do"), where),
         all_languages=bool(raw.get("all_languages", False)),
         line=line,
@@ -178,8 +182,10 @@ def _state_lines(source: str) -> dict[str, int]:
     """Line numbers of each state's key, so errors can point into the file."""
     node = yaml.compose(source)
     lines: dict[str, int] = {}
-    for key, value in node.value if node is not None else []:
-        if key.value == "states":
+    if not isinstance(node, yaml.MappingNode):
+        return lines
+    for key, value in node.value:
+        if key.value == "states" and isinstance(value, yaml.MappingNode):
             for state_key, _ in value.value:
                 lines[state_key.value] = state_key.start_mark.line + 1
     return lines
@@ -204,7 +210,10 @@ def load_flow(path: Path) -> Flow:
     start = raw.get("start")
     if start not in states:
         raise FlowError(f"{path.name}: `start: {start}` is not a state of this flow")
-    return Flow(name=name, start=start, states=states, path=path, version=int(raw.get("version", 1)))
+    version = raw.get("version", 1)
+    if not isinstance(version, int):
+        raise FlowError(f"{path.name}: `version` must be a whole number")
+    return Flow(name=name, start=start, states=states, path=path, version=version)
 
 
 def load_flows(directory: Path) -> FlowSet:

@@ -5,12 +5,12 @@ and the world comes in through `Context`; everything it wants done goes out as
 `Action`s for the conversation layer to carry out.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.engine.flow import Effect, FlowSet, State, Text
-from bot.engine.matching import answer_key, fold
+from bot.engine.matching import answer_key
 from bot.engine.texts import EMPTY_TEXT_HINT, INVALID_CHOICE_HINT, OPTED_IN, OPTED_OUT
 
 # A chain of message states longer than this is a loop in a flow, not a conversation.
@@ -31,6 +31,8 @@ class Context:
     choices: Mapping[str, tuple[Choice, ...]] = field(default_factory=dict)
     # Folded keyword spellings, by meaning (e.g. "menu").
     keywords: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Every way an option label may be written (its text in each language), so "Santé" answers "Health".
+    spellings: Callable[[Text], Iterable[str]] = lambda text: (text.msgid,)
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,8 @@ class _Run:
     def match(self, state: State, text: str):
         key = answer_key(text)
         for option_key, value, label, option in self.options(state):
-            if key == option_key or (isinstance(label, str) and key == fold(label)):
+            names = (label,) if isinstance(label, str) else self.context.spellings(label)
+            if key == option_key or any(key == answer_key(name) for name in names):
                 return value, option
         return None
 
@@ -171,19 +174,27 @@ def step(flows: FlowSet, session: dict | None, context: Context, text: str) -> T
     """Advance a conversation by one inbound message."""
     said = answer_key(text)
     keyword = next((meaning for meaning, words in context.keywords.items() if said in words), None)
-    if keyword == "stop":
-        return Turn(None, (Reply(OPTED_OUT),), (Action("opt_out", None, {}),))
     if context.facts.get("opted_out"):
         if keyword != "start":
-            return Turn(None, (), ())  # an opted-out number is sent nothing until it opts back in
+            return Turn(None, (), ())  # an opted-out number is sent nothing, not even a second confirmation
         turn = start(flows, context)
         return Turn(turn.session, (Reply(OPTED_IN), *turn.replies), (Action("opt_in", None, {}), *turn.actions))
+    if keyword == "stop":
+        return Turn(None, (Reply(OPTED_OUT),), (Action("opt_out", None, {}),))
     if keyword in ("menu", "start"):
         return start(flows, context)
-    if session is None or not flows.has(session.get("flow"), session.get("state")):
-        # No conversation (new, or expired), or one left in a state an edited flow no longer has.
+    if not _waiting(flows, session):
+        # No conversation (new, or expired), or one left where an edited flow no longer asks anything.
         # The message is not read as an answer: its question is unknown, so guessing could misfile it.
         return start(flows, context)
     run = _Run(flows, context, session.get("vars", {}))
     state = flows.state(session["flow"], session["state"])
     return run.turn(run.answer(session["flow"], state, text))
+
+
+def _waiting(flows: FlowSet, session: dict | None) -> bool:
+    return (
+        session is not None
+        and flows.has(session.get("flow"), session.get("state"))
+        and flows.state(session["flow"], session["state"]).waits
+    )

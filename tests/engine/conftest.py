@@ -1,0 +1,175 @@
+"""Shared fixtures for the engine specifications: the real flows, the real catalogues, and a phone.
+
+The catalogues are compiled from the translators' `locales/*/LC_MESSAGES/messages.po` into a
+temporary directory once per run (what `pybabel compile` does), so the suite neither depends on
+nor writes the `.mo` files in `locales/`, which other people rebuild while we run.
+"""
+
+from pathlib import Path
+
+import pytest
+import yaml
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from bot.engine.flow import FlowSet, load_flows
+from bot.engine.interpreter import Choice, Context, Turn, step
+from bot.i18n import DOMAIN, Catalogues
+
+ROOT = Path(__file__).resolve().parents[2]
+FLOWS_DIR = ROOT / "flows"
+LOCALES_DIR = ROOT / "locales"
+LANGUAGES = ["fr", "bm"]
+
+# The sites a deployment has configured, in menu order; labels are plain names, not translated.
+SITES = (Choice("niamana", "Niamana"), Choice("senou", "Sénou"), Choice("faladie", "Faladié"))
+
+
+@pytest.fixture(scope="session")
+def flows_dir() -> Path:
+    return FLOWS_DIR
+
+
+@pytest.fixture(scope="session")
+def flows() -> FlowSet:
+    return load_flows(FLOWS_DIR)
+
+
+@pytest.fixture(scope="session")
+def catalogues(tmp_path_factory) -> Catalogues:
+    compiled = tmp_path_factory.mktemp("locales")
+    for lang in LANGUAGES:
+        source = LOCALES_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+        with source.open("rb") as po:
+            catalog = read_po(po, locale=lang)
+        target = compiled / lang / "LC_MESSAGES"
+        target.mkdir(parents=True)
+        with (target / f"{DOMAIN}.mo").open("wb") as mo:
+            write_mo(mo, catalog)
+    return Catalogues.load(compiled, LANGUAGES)
+
+
+@pytest.fixture(scope="session")
+def make_context(catalogues):
+    """A Context as the conversation layer builds it, for a person with the given facts."""
+
+    def make(**facts) -> Context:
+        return Context(
+            facts={"language": None, "consent": False, "site": None, "opted_out": False, **facts},
+            choices={"sites": SITES, "languages": catalogues.language_choices()},
+            keywords=catalogues.keywords(),
+            spellings=catalogues.spellings,
+        )
+
+    return make
+
+
+class Phone:
+    """One person writing to baro: keeps the session between messages, remembers what the
+    actions change about the contact (as bot/effects.py does), and shows each answer the way
+    the person reads it, rendered by the Catalogues in the contact's language."""
+
+    def __init__(self, flows: FlowSet, catalogues: Catalogues, make_context, session=None, **facts):
+        self.flows = flows
+        self.catalogues = catalogues
+        self.make_context = make_context
+        self.facts = {"language": None, "consent": False, "site": None, "opted_out": False, **facts}
+        self.session = session
+        self.turn: Turn | None = None
+
+    def send(self, text: str, reference: str | None = None) -> str:
+        """Send one SMS; returns the reply text as it appears on the phone ('' when none)."""
+        self.turn = step(self.flows, self.session, self.make_context(**self.facts), text)
+        self.session = self.turn.session
+        self._carry_out()
+        # As bot/conversation.py: the contact's language, else the one the actions carried
+        # (a refusal erases the language, but the goodbye is still in the chosen language).
+        lang = self.facts["language"] or next(
+            (a.values["language"] for a in self.turn.actions if a.values.get("language")), None
+        )
+        extra = {"reference": reference} if reference else None
+        return "\n".join(self.catalogues.render(reply, lang, extra) for reply in self.turn.replies)
+
+    def _carry_out(self) -> None:
+        for action in self.turn.actions:
+            if action.name == "set_language":
+                self.facts["language"] = action.values["language"]
+            elif action.name == "set_site":
+                self.facts["site"] = action.values["site"]
+            elif action.name == "accept_consent":
+                self.facts["consent"] = True
+            elif action.name == "refuse_consent":
+                self.facts.update(consent=False, language=None, site=None)
+            elif action.name == "opt_out":
+                self.facts["opted_out"] = True
+            elif action.name == "opt_in":
+                self.facts["opted_out"] = False
+
+    @property
+    def actions(self) -> list[str]:
+        """The names of the actions the last message triggered, in order."""
+        return [action.name for action in self.turn.actions]
+
+    def action(self, name: str):
+        """The one action of that name the last message triggered."""
+        found = [action for action in self.turn.actions if action.name == name]
+        assert len(found) == 1, f"expected one `{name}` action, got {self.turn.actions}"
+        return found[0]
+
+    @property
+    def waiting_at(self) -> str | None:
+        """`flow.state` the next message will answer, or None when the conversation is over."""
+        return f"{self.session['flow']}.{self.session['state']}" if self.session else None
+
+
+@pytest.fixture
+def phone(flows, catalogues, make_context):
+    """A phone factory: `phone()` is a number baro has never seen; pass facts for a known contact."""
+
+    def make(session=None, **facts) -> Phone:
+        return Phone(flows, catalogues, make_context, session=session, **facts)
+
+    return make
+
+
+# The engine is pure: it needs no settings, database or Redis. tests/conftest.py (owned by the
+# integration suite) starts a real Redis and database for the whole run and cleans them before
+# every test through two autouse fixtures; inside tests/engine these same-named fixtures replace
+# them, so the engine suite stays fast and runs without any service.
+@pytest.fixture(scope="session", autouse=True)
+def environment():
+    return {}
+
+
+@pytest.fixture(autouse=True)
+def clean_state():
+    return None
+
+
+class FlowCopy:
+    """A copy of the real flows/ in a temporary directory, to break one document at a time."""
+
+    def __init__(self, directory: Path):
+        self.dir = directory
+        for source in FLOWS_DIR.glob("*.yaml"):
+            (directory / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+
+    def edit(self, name: str, change) -> None:
+        """Apply `change(document)` to the parsed `name`.yaml and write it back."""
+        path = self.dir / f"{name}.yaml"
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        change(document)
+        path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    def write(self, name: str, text: str) -> Path:
+        path = self.dir / f"{name}.yaml"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def remove(self, name: str) -> None:
+        (self.dir / f"{name}.yaml").unlink()
+
+
+@pytest.fixture
+def flow_copy(tmp_path) -> FlowCopy:
+    return FlowCopy(tmp_path)

@@ -1,0 +1,141 @@
+"""SMS cost and GSM folding: what a text costs to send, and how it reads on an old phone."""
+
+import pytest
+
+from bot.sms import ALPHABETS, GSM7_BASIC, GSM7_EXTENDED, SmsCost, cost, is_gsm7, prepare, to_gsm
+
+BAMBARA_LETTERS = "ɛɔɲŋƐƆƝŊ"
+FRENCH_NOT_GSM = "âêîôûëïœçÂÊÎÔÛËÏÀÈÙÒÌŒ"
+
+
+def test_the_alphabet_tables_follow_gsm_03_38():
+    assert len(GSM7_BASIC) == 127  # 128 code points, less the escape
+    assert GSM7_EXTENDED == frozenset("\f^{}\\[~]|€")
+    assert not GSM7_BASIC & GSM7_EXTENDED
+    for ch in "@$_\n\r 0123456789!\"#%&'()*+,-./:;<=>?¤" + "éèàùòñÑÉÇüìÄÖÜäöÅåÆæßØø¡¿£¥§" + "ΔΦΓΛΩΠΨΣΘΞ":
+        assert ch in GSM7_BASIC, ch
+    for ch in BAMBARA_LETTERS + FRENCH_NOT_GSM + "\t`\x1b":
+        assert ch not in GSM7_BASIC | GSM7_EXTENDED, ch
+
+
+def test_empty_text_is_still_one_sms():
+    assert cost("") == SmsCost(encoding="GSM-7", units=0, parts=1, characters=0)
+
+
+@pytest.mark.parametrize(
+    ("length", "parts"), [(1, 1), (160, 1), (161, 2), (306, 2), (307, 3), (459, 3), (460, 4)]
+)
+def test_gsm7_fits_160_alone_and_153_per_part(length, parts):
+    assert cost("a" * length) == SmsCost("GSM-7", length, parts, length)
+
+
+@pytest.mark.parametrize(("count", "parts"), [(80, 1), (81, 2)])
+def test_extension_characters_count_two_septets(count, parts):
+    assert cost("€" * count) == SmsCost("GSM-7", 2 * count, parts, count)
+
+
+def test_an_escape_pair_does_not_straddle_two_parts():
+    # 152 + 2 would overflow part 1, so the € opens part 2: 152 | 2 + 151 | 1.
+    text = "a" * 152 + "€" + "a" * 152
+    assert cost(text) == SmsCost("GSM-7", 306, 3, 305)
+    assert cost("a" * 151 + "€" + "a" * 153).parts == 2  # the pair ends part 1 exactly
+
+
+@pytest.mark.parametrize(
+    ("length", "parts"), [(70, 1), (71, 2), (134, 2), (135, 3), (201, 3), (202, 4)]
+)
+def test_ucs2_fits_70_alone_and_67_per_part(length, parts):
+    text = "ɛ" * length
+    assert cost(text) == SmsCost("UCS-2", length, parts, length)
+
+
+def test_one_bambara_letter_turns_the_whole_text_into_ucs2():
+    text = "Bonjour, votre demande est bien enregistrée. Un agent vous rappelle demain matin au numéro ɛ."
+    text = text.ljust(100, ".")
+    assert len(text) == 100
+    assert cost(text.replace("ɛ", "e")) == SmsCost("GSM-7", 100, 1, 100)
+    assert cost(text) == SmsCost("UCS-2", 100, 2, 100)
+
+
+def test_an_emoji_counts_two_utf16_units():
+    assert cost("ok 👍") == SmsCost("UCS-2", 5, 1, 4)
+    assert cost("👍" * 35) == SmsCost("UCS-2", 70, 1, 35)
+    assert cost("👍" * 36).parts == 2
+
+
+def test_a_surrogate_pair_does_not_straddle_two_parts():
+    # 66 + 2 would overflow part 1, so the emoji opens part 2: 66 | 2 + 65 | 1.
+    text = "a" * 66 + "👍" + "a" * 66
+    assert cost(text) == SmsCost("UCS-2", 134, 3, 133)
+
+
+def test_extension_characters_count_once_in_ucs2():
+    assert cost("€ɛ") == SmsCost("UCS-2", 2, 1, 2)
+
+
+def test_is_gsm7():
+    assert is_gsm7("")
+    assert is_gsm7("Où êtes"[:3] + " {€} @home\n")
+    assert not is_gsm7("ê")
+    assert not is_gsm7("ɲ")
+    assert not is_gsm7("👍")
+
+
+def test_bambara_folds_to_the_older_spelling():
+    folded = to_gsm("Aw ni ce, aw ka gɛlɛya sɛbɛnna. Nimɔrɔ: K7MP3X.")
+    assert folded == "Aw ni ce, aw ka gèlèya sèbènna. Nimòrò: K7MP3X."
+    assert cost(folded).encoding == "GSM-7"
+    assert to_gsm("ɲɔgɔn") == "nyògòn"
+    assert to_gsm("ŋ") == "ng"
+    assert to_gsm("Ɛ Ɔ Ɲ Ŋ") == "E O Ny Ng"
+    assert to_gsm("Ɲɛnɛ") == "Nyènè"
+
+
+def test_french_keeps_gsm7_accents_and_folds_the_rest_to_the_plain_letter():
+    assert to_gsm("Où êtes-vous ? Ça coûte façon œuvre") == "Où etes-vous ? Ça coute facon oeuvre"
+    assert to_gsm("âêîôûëïç") == "aeiouei" + "c"
+    assert to_gsm("ÂÊÎÔÛËÏÀÈÙÒÌ") == "AEIOUEIAEUOI"
+    assert to_gsm("Œuvre, É, Ç, é, è, à, ù") == "OEuvre, É, Ç, é, è, à, ù"
+
+
+def test_typography_folds_to_plain_ascii():
+    assert to_gsm("l’eau ‘x’ “oui” «\u00a0non\u00a0» 10\u202f000… a–b—c") == (
+        "l'eau 'x' \"oui\" \" non \" 10 000... a-b-c"
+    )
+
+
+def test_other_characters_lose_their_diacritics_or_become_a_question_mark():
+    assert to_gsm("á ó ú ŕ ẽ ÿ") == "a o u r e y"
+    assert to_gsm("e\u0301") == "é"  # decomposed é is the GSM-7 é, not a bare e
+    assert to_gsm("ɛ\u0300") == "è"  # a tone mark on a Bambara vowel is dropped
+    assert to_gsm("ok 👍") == "ok ?"
+    assert to_gsm("中文") == "??"
+
+
+def test_gsm7_text_is_unchanged_by_folding():
+    text = "".join(sorted(GSM7_BASIC | GSM7_EXTENDED))
+    assert to_gsm(text) == text
+
+
+def test_folding_always_yields_gsm7():
+    samples = (
+        "".join(sorted(GSM7_BASIC | GSM7_EXTENDED))
+        + BAMBARA_LETTERS
+        + FRENCH_NOT_GSM
+        + "’‘“”«»\u00a0\u202f…–—\t\x1b\u200b\u00ad"
+        + "👍🏽❤️👨‍👩‍👧1️⃣🇲🇱"
+        + "中文日本語한국어"
+        + "".join(chr(c) for c in range(0x20, 0x3000))
+    )
+    for ch in samples:
+        assert is_gsm7(to_gsm(ch)), repr(ch)
+    assert is_gsm7(to_gsm(samples))
+
+
+def test_prepare():
+    text = "Nimɔrɔ 👍"
+    assert ALPHABETS == ("unicode", "gsm")
+    assert prepare(text, "unicode") == text
+    assert prepare(text, "gsm") == "Nimòrò ?"
+    with pytest.raises(ValueError):
+        prepare("x", "klingon")
