@@ -1,17 +1,21 @@
 """Gettext catalogues, loaded through Babel, and the rendering of engine replies into text."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from typing import Any
 
+from babel.dates import format_datetime
 from babel.support import Translations
 
 from bot.engine.flow import Text
 from bot.engine.interpreter import Choice, Reply
 from bot.engine.matching import answer_key
-from bot.engine.texts import LANGUAGE_NAME, MENU_KEYWORDS, START_KEYWORDS, STOP_KEYWORDS
+from bot.engine.texts import HELP_KEYWORDS, LANGUAGE_NAME, MENU_KEYWORDS, START_KEYWORDS, STOP_KEYWORDS
 
 DOMAIN = "messages"
-_KEYWORDS = {"menu": MENU_KEYWORDS, "stop": STOP_KEYWORDS, "start": START_KEYWORDS}
+_KEYWORDS = {"menu": MENU_KEYWORDS, "stop": STOP_KEYWORDS, "start": START_KEYWORDS, "help": HELP_KEYWORDS}
 
 
 class CatalogueMissing(RuntimeError):
@@ -36,10 +40,11 @@ def _fill(template: str, params: _Params) -> str:
 class Catalogues:
     languages: tuple[str, ...]
     translations: dict[str, Translations]
+    timezone: tzinfo = UTC
     _spellings: dict[Text, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def load(cls, locales_dir: Path, languages: list[str]) -> "Catalogues":
+    def load(cls, locales_dir: Path, languages: list[str], timezone: tzinfo = UTC) -> "Catalogues":
         translations = {}
         for code in languages:
             catalogue = Translations.load(str(locales_dir), [code], domain=DOMAIN)
@@ -48,7 +53,7 @@ class Catalogues:
                     f"no compiled catalogue for `{code}` in {locales_dir}: run `make locales` (pybabel compile)"
                 )
             translations[code] = catalogue
-        return cls(tuple(languages), translations)
+        return cls(tuple(languages), translations, timezone)
 
     @property
     def default(self) -> str:
@@ -87,14 +92,24 @@ class Catalogues:
             for meaning, text in _KEYWORDS.items()
         }
 
+    def format(self, value: Any, lang: str | None) -> str:
+        """A parameter as the person reads it: dates with the language's month and day names."""
+        if isinstance(value, datetime):
+            # Full names rather than numbers: easier for people who read little.
+            return format_datetime(value, "EEEE d MMMM, HH:mm", tzinfo=self.timezone, locale=lang or self.default)
+        if isinstance(value, Text):
+            return self.text(lang, value)
+        return str(value)
+
+    def fill(self, lang: str | None, text: Text | str, params: Mapping[str, Any]) -> str:
+        template = text if isinstance(text, str) else self.text(lang, text)
+        return _fill(template, _Params({key: self.format(value, lang) for key, value in params.items()}))
+
     def render(self, reply: Reply, lang: str | None, extra: dict | None = None) -> str:
         """One reply as the text a person reads, in `lang` (or in every language for a language menu)."""
-        params = _Params({key: str(value) for key, value in {**reply.params, **(extra or {})}.items()})
-        lines = []
+        params = {**reply.params, **(extra or {})}
         languages = self.languages if reply.all_languages else (lang,)
-        if reply.hint:
-            lines.extend(self.text(language, reply.hint) for language in languages)
-        lines.extend(_fill(self.text(language, reply.prompt), params) for language in languages)
-        for key, label in reply.options:
-            lines.append(f"{key} {label if isinstance(label, str) else self.text(lang, label)}")
+        lines = [self.text(language, reply.hint) for language in languages] if reply.hint else []
+        lines.extend(self.fill(language, reply.prompt, params) for language in languages)
+        lines.extend(f"{key} {self.fill(lang, label, label_params)}" for key, label, label_params in reply.options)
         return "\n".join(lines)

@@ -53,7 +53,7 @@ def database_url(test_dir):
     return url
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def environment(test_dir, database_url, redis_url):
     """Settings for this process and for every worker it forks, through the environment like production."""
     values = {
@@ -78,7 +78,7 @@ def environment(test_dir, database_url, redis_url):
 
 
 @pytest.fixture
-def settings(environment) -> Settings:
+def settings(environment, clean_state) -> Settings:
     return get_settings()
 
 
@@ -99,9 +99,9 @@ def admin_engine(database_url):
     engine.dispose()
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def clean_state(environment, admin_engine, redis_url):
-    """Every test starts from the demo sites and assemblies, and an empty Redis."""
+    """A test that uses the services starts from the demo sites and assemblies, and an empty Redis."""
     with admin_engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())

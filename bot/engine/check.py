@@ -21,9 +21,7 @@ def _exists(flows: FlowSet, flow: str, target: str) -> bool:
 
 
 def _targets(flows: FlowSet, flow: str, state_id: str) -> list[tuple[str, str]]:
-    state = flows.state(flow, state_id)
-    raw = [state.next] + [option.next for option in state.options]
-    return [flows.resolve(flow, target) for target in raw if target]
+    return [flows.resolve(flow, target) for target in flows.state(flow, state_id).targets]
 
 
 def _graph_problems(flows: FlowSet) -> list[str]:
@@ -36,9 +34,7 @@ def _graph_problems(flows: FlowSet) -> list[str]:
     for flow in flows.flows.values():
         for state in flow.states.values():
             where = f"{flow.path.name}: state `{state.id}`"
-            for target in [state.next] + [o.next for o in state.options]:
-                if not target:
-                    continue
+            for target in state.targets:
                 if not _exists(flows, flow.name, target):
                     problems.append(f"{where}: goes to unknown target `{target}`")
             if state.skip_if and not state.next:

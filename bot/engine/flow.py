@@ -1,9 +1,11 @@
 """Flow documents: the conversations as data, parsed from YAML into frozen objects.
 
 A flow is a set of states with stable ids. A state shows a prompt and then either
-waits for a menu choice (`options` or `choose`), waits for free text (`input: text`),
-or is a plain message that moves on to `next` (or ends the conversation). Targets
-are a state of the same flow, or `@flow` for another flow's start.
+waits for a menu choice (`options`, or `choose` for a menu built from data), waits
+for free text (`input: text`; with a menu, text that is no option is taken as such),
+or is a plain message that moves on (or ends the conversation). After a state, the
+first `branch` whose variable is set decides where to go, else `next`. Targets are
+a state of the same flow, or `@flow` for another flow's start.
 """
 
 from dataclasses import dataclass, field
@@ -13,7 +15,7 @@ from typing import Any
 import yaml
 
 # Menus whose options come from data given to the engine, not from the document.
-DYNAMIC_CHOICES = frozenset({"sites", "languages"})
+DYNAMIC_CHOICES = frozenset({"sites", "languages", "assemblies", "my_references"})
 # Effects the conversation layer knows how to carry out, with whether they take an argument.
 EFFECTS = {
     "set_language": False,
@@ -21,6 +23,9 @@ EFFECTS = {
     "refuse_consent": False,
     "set_site": False,
     "submit": True,
+    "sign_up": True,
+    "notify_assemblies": False,
+    "lookup_reference": False,
 }
 
 
@@ -58,9 +63,14 @@ class State:
     prompt: Text
     options: tuple[Option, ...] = ()
     choose: str | None = None
+    # Only the data choices whose group equals this variable (e.g. the assemblies of the person's site).
+    filter: str | None = None
+    # Where to go instead of showing a data menu that has no choice.
+    if_empty: str | None = None
     text_input: bool = False
     save: str | None = None
     skip_if: str | None = None
+    branch: tuple[tuple[str, str], ...] = ()
     next: str | None = None
     effects: tuple[Effect, ...] = ()
     all_languages: bool = False
@@ -73,6 +83,12 @@ class State:
     @property
     def waits(self) -> bool:
         return self.is_menu or self.text_input
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """Every target this state names, for the validator."""
+        found = [self.next, self.if_empty, *(t for _, t in self.branch), *(o.next for o in self.options)]
+        return tuple(t for t in found if t)
 
 
 @dataclass(frozen=True)
@@ -133,7 +149,10 @@ def _target(raw: Any) -> str | None:
 def _state(flow: str, state_id: str, raw: Any, where: str, line: int) -> State:
     if not isinstance(raw, dict):
         raise FlowError(f"{where}: a state is a mapping")
-    unknown = set(raw) - {"prompt", "options", "choose", "input", "save", "skip_if", "next", "do", "all_languages"}
+    unknown = set(raw) - {
+        "prompt", "options", "choose", "filter", "if_empty", "input", "save", "skip_if", "branch", "next", "do",
+        "all_languages",
+    }
     if unknown:
         raise FlowError(f"{where}: unknown keys {sorted(unknown)}")
     if not isinstance(raw.get("prompt"), str) or not raw["prompt"].strip():
@@ -161,16 +180,24 @@ def _state(flow: str, state_id: str, raw: Any, where: str, line: int) -> State:
     text_input = raw.get("input") == "text"
     if raw.get("input") not in (None, "text"):
         raise FlowError(f"{where}: `input` can only be `text`")
-    if text_input and (options or choose):
-        raise FlowError(f"{where}: a state asks for a menu choice or for text, not both")
+    if (raw.get("filter") or raw.get("if_empty")) and not choose:
+        raise FlowError(f"{where}: `filter` and `if_empty` go with `choose`")
+    branch = []
+    for item in raw.get("branch") or []:
+        if not isinstance(item, dict) or set(item) != {"if", "next"}:
+            raise FlowError(f"{where}: each `branch` is {{if: variable, next: target}}")
+        branch.append((str(item["if"]), str(item["next"])))
     return State(
         id=state_id,
         prompt=Text(context, raw["prompt"].strip()),
         options=tuple(options),
         choose=choose,
+        filter=raw.get("filter"),
+        if_empty=_target(raw.get("if_empty")),
         text_input=text_input,
         save=raw.get("save"),
         skip_if=raw.get("skip_if"),
+        branch=tuple(branch),
         next=_target(raw.get("next")),
         effects=_effects(raw.get("do"), where),
         all_languages=bool(raw.get("all_languages", False)),

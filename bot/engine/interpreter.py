@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.engine.flow import Effect, FlowSet, State, Text
+from bot.engine.flow import Effect, FlowSet, Option, State, Text
 from bot.engine.matching import answer_key
-from bot.engine.texts import EMPTY_TEXT_HINT, INVALID_CHOICE_HINT, OPTED_IN, OPTED_OUT
+from bot.engine.texts import EMPTY_TEXT_HINT, HELP, INVALID_CHOICE_HINT, OPTED_IN, OPTED_OUT
 
 # A chain of message states longer than this is a loop in a flow, not a conversation.
 MAX_HOPS = 32
@@ -19,8 +19,13 @@ MAX_HOPS = 32
 
 @dataclass(frozen=True)
 class Choice:
+    """An option built from data. `params` fill its label; `attrs` are saved beside the value when chosen."""
+
     value: str
     label: Text | str
+    group: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    attrs: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,8 @@ class Context:
 @dataclass(frozen=True)
 class Reply:
     prompt: Text
-    options: tuple[tuple[str, Text | str], ...] = ()
+    # (key, label, params to fill the label with)
+    options: tuple[tuple[str, Text | str, Mapping[str, Any]], ...] = ()
     params: Mapping[str, Any] = field(default_factory=dict)
     hint: Text | None = None
     all_languages: bool = False
@@ -83,14 +89,14 @@ class _Run:
     def values(self) -> dict:
         return {**self.facts, **self.vars}
 
-    def options(self, state: State) -> tuple[tuple[str, str, Text | str, Any], ...]:
-        """(key, value, label, option) for every choice the state offers now."""
+    def options(self, state: State) -> tuple[tuple[str, Option | Choice], ...]:
+        """(key, option) for every option the state offers now, numbered from 1 for data menus."""
         if state.choose:
-            return tuple(
-                (str(i), choice.value, choice.label, None)
-                for i, choice in enumerate(self.context.choices.get(state.choose, ()), start=1)
-            )
-        return tuple((o.key, o.value, o.label, o) for o in state.options)
+            choices = self.context.choices.get(state.choose, ())
+            if state.filter:
+                choices = [c for c in choices if c.group == self.values().get(state.filter)]
+            return tuple((str(i), choice) for i, choice in enumerate(choices, start=1))
+        return tuple((o.key, o) for o in state.options)
 
     def apply(self, effects: tuple[Effect, ...]) -> None:
         for effect in effects:
@@ -103,62 +109,66 @@ class _Run:
         self.replies.append(
             Reply(
                 prompt=state.prompt,
-                options=tuple((key, label) for key, _, label, _ in self.options(state)),
+                options=tuple((key, o.label, getattr(o, "params", {})) for key, o in self.options(state)),
                 params=self.values(),
                 hint=hint,
                 all_languages=state.all_languages,
             )
         )
 
+    def following(self, state: State, chosen: Option | Choice | None = None) -> str | None:
+        """Where to go after `state`: the option's own target, the first branch that holds, or `next`."""
+        if isinstance(chosen, Option) and chosen.next:
+            return chosen.next
+        values = self.values()
+        return next((target for variable, target in state.branch if values.get(variable)), state.next)
+
     def enter(self, flow: str, state_id: str) -> dict | None:
         """Walk from a state to the next one that waits for input; None if the conversation ends."""
         for _ in range(MAX_HOPS):
             state = self.flows.state(flow, state_id)
             if state.skip_if and self.values().get(state.skip_if):
-                flow, state_id = self.flows.resolve(flow, state.next)
-                continue
-            self.show(state)
-            if state.waits:
-                return {"flow": flow, "state": state_id, "vars": self.vars}
-            self.apply(state.effects)
-            if not state.next:
+                target = state.next
+            elif state.choose and state.if_empty and not self.options(state):
+                target = state.if_empty
+            else:
+                self.show(state)
+                if state.waits:
+                    return {"flow": flow, "state": state_id, "vars": self.vars}
+                self.apply(state.effects)
+                target = self.following(state)
+            if not target:
                 return None
-            flow, state_id = self.flows.resolve(flow, state.next)
+            flow, state_id = self.flows.resolve(flow, target)
         raise RuntimeError(f"flow loop at {flow}.{state_id}")
 
-    def match(self, state: State, text: str):
+    def match(self, state: State, text: str) -> Option | Choice | None:
         key = answer_key(text)
-        for option_key, value, label, option in self.options(state):
-            names = (label,) if isinstance(label, str) else self.context.spellings(label)
+        for option_key, option in self.options(state):
+            names = (option.label,) if isinstance(option.label, str) else self.context.spellings(option.label)
             if key == option_key or any(key == answer_key(name) for name in names):
-                return value, option
+                return option
         return None
 
     def answer(self, flow: str, state: State, text: str) -> dict | None:
         """Take `text` as the answer to `state`; repeat the question with a hint if it is not one."""
-        if state.is_menu:
-            matched = self.match(state, text)
-            if matched is None:
-                self.show(state, hint=INVALID_CHOICE_HINT)
-                return {"flow": flow, "state": state.id, "vars": self.vars}
-            value, option = matched
+        chosen = self.match(state, text) if state.is_menu else None
+        if chosen is not None:
             if state.save:
-                self.vars[state.save] = value
-            option_effects = option.effects if option else ()
-            target = (option.next if option and option.next else None) or state.next
-            self.apply(option_effects + state.effects)
-        else:
-            answer = text.strip()
-            if not answer:
-                self.show(state, hint=EMPTY_TEXT_HINT)
-                return {"flow": flow, "state": state.id, "vars": self.vars}
+                self.vars[state.save] = chosen.value
+                for name, value in getattr(chosen, "attrs", {}).items():
+                    self.vars[f"{state.save}_{name}"] = value
+            self.apply(getattr(chosen, "effects", ()) + state.effects)
+        elif state.text_input and text.strip():
             if state.save:
-                self.vars[state.save] = answer
-            target = state.next
+                self.vars[state.save] = text.strip()
             self.apply(state.effects)
-        if not target:
-            return None
-        return self.enter(*self.flows.resolve(flow, target))
+        else:
+            hint = INVALID_CHOICE_HINT if state.is_menu else EMPTY_TEXT_HINT
+            self.show(state, hint=hint)
+            return {"flow": flow, "state": state.id, "vars": self.vars}
+        target = self.following(state, chosen)
+        return self.enter(*self.flows.resolve(flow, target)) if target else None
 
     def turn(self, session: dict | None) -> Turn:
         return Turn(session, tuple(self.replies), tuple(self.actions))
@@ -181,6 +191,8 @@ def step(flows: FlowSet, session: dict | None, context: Context, text: str) -> T
         return Turn(turn.session, (Reply(OPTED_IN), *turn.replies), (Action("opt_in", None, {}), *turn.actions))
     if keyword == "stop":
         return Turn(None, (Reply(OPTED_OUT),), (Action("opt_out", None, {}),))
+    if keyword == "help":
+        return Turn(session, (Reply(HELP),), ())  # the question being asked stays open
     if keyword in ("menu", "start"):
         return start(flows, context)
     if not _waiting(flows, session):

@@ -20,3 +20,9 @@ STOP_KEYWORDS = N_("keyword", "STOP")
 START_KEYWORDS = N_("keyword", "START")
 OPTED_OUT = N_("opt-out", "You will receive no more messages from baro. To come back, send START.")
 OPTED_IN = N_("opt-out", "Welcome back to baro.")
+# Translators: words that ask for help, comma-separated.
+HELP_KEYWORDS = N_("keyword", "HELP")
+HELP = N_(
+    "help",
+    "baro passes your messages to the teams at your site. Send MENU for the menu, STOP to stop messages.",
+)

@@ -132,20 +132,6 @@ def phone(flows, catalogues, make_context):
     return make
 
 
-# The engine is pure: it needs no settings, database or Redis. tests/conftest.py (owned by the
-# integration suite) starts a real Redis and database for the whole run and cleans them before
-# every test through two autouse fixtures; inside tests/engine these same-named fixtures replace
-# them, so the engine suite stays fast and runs without any service.
-@pytest.fixture(scope="session", autouse=True)
-def environment():
-    return {}
-
-
-@pytest.fixture(autouse=True)
-def clean_state():
-    return None
-
-
 class FlowCopy:
     """A copy of the real flows/ in a temporary directory, to break one document at a time."""
 

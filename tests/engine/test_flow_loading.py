@@ -162,7 +162,7 @@ STATE = "  a:\n    prompt: Hello\n"
         ),
         pytest.param(
             "start: a\nstates:\n" + STATE + "    choose: villages\n",
-            "report.yaml: state `a`: `choose` must be one of ['languages', 'sites']",
+            "report.yaml: state `a`: `choose` must be one of ['assemblies', 'languages', 'my_references', 'sites']",
             id="unknown-choices",
         ),
         pytest.param(
@@ -176,9 +176,14 @@ STATE = "  a:\n    prompt: Hello\n"
             id="input-not-text",
         ),
         pytest.param(
-            "start: a\nstates:\n" + STATE + "    input: text\n    choose: sites\n",
-            "report.yaml: state `a`: a state asks for a menu choice or for text, not both",
-            id="text-and-menu",
+            "start: a\nstates:\n" + STATE + "    filter: site\n",
+            "report.yaml: state `a`: `filter` and `if_empty` go with `choose`",
+            id="filter-without-choose",
+        ),
+        pytest.param(
+            "start: a\nstates:\n" + STATE + "    branch:\n      - {if: full}\n",
+            "report.yaml: state `a`: each `branch` is {if: variable, next: target}",
+            id="branch-without-target",
         ),
     ],
 )
