@@ -33,7 +33,7 @@ extract: $(STAMP)
 		--project=baro --version=1 --msgid-bugs-address=baro@localhost -o locales/messages.pot .
 
 update-locales: extract
-	$(BIN)/pybabel update --domain messages --input-file locales/messages.pot --output-dir locales --width 100
+	$(BIN)/pybabel update --domain messages --input-file locales/messages.pot --output-dir locales --width 100 --ignore-obsolete
 
 check: install
 	$(BIN)/baro flows check

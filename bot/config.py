@@ -4,7 +4,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     languages: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["fr", "bm"])
     # Numbers written without a country code are read as Malian.
     default_region: str = "ML"
+    # Dates and times people read (assemblies) are in this zone.
+    timezone: str = "Africa/Bamako"
+    # How text goes out on each channel: `unicode` as written, or `gsm` (older Bambara spelling,
+    # French folded) so that an SMS stays in the cheaper GSM-7 alphabet.
+    sms_alphabet: Literal["unicode", "gsm"] = "unicode"
+    whatsapp_alphabet: Literal["unicode", "gsm"] = "unicode"
     session_ttl_seconds: int = 30 * 60
     max_body_bytes: int = 64 * 1024
     max_text_chars: int = 4000

@@ -1,20 +1,45 @@
 """One inbound message through the whole conversation: contact, session, engine, effects, reply."""
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.channels.base import InboundMessage
-from bot.effects import carry_out
+from bot.effects import Effects, carry_out
 from bot.engine.flow import FlowSet
 from bot.engine.interpreter import Choice, Context, step
 from bot.i18n import Catalogues
-from bot.models import Contact, Message, Site, utcnow
+from bot.models import Assembly, Contact, Feedback, Message, Signup, Site, utcnow
+from bot.outcomes import ASSEMBLY_LABEL
 from bot.phones import normalize
 from bot.sessions import SessionStore, session_key
+from bot.sms import prepare
 from bot.vault import Vault
+
+
+class LazyChoices(Mapping):
+    """Data menus, each loaded from the database only if a state of this turn shows it."""
+
+    def __init__(self, loaders: dict[str, Callable[[], tuple[Choice, ...]]]):
+        self._loaders = loaders
+        self._loaded: dict[str, tuple[Choice, ...]] = {}
+
+    def __getitem__(self, name: str) -> tuple[Choice, ...]:
+        if name not in self._loaded:
+            self._loaded[name] = self._loaders[name]()
+        return self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaders)
+
+    def __len__(self) -> int:
+        return len(self._loaders)
+
+
+MY_REFERENCES_SHOWN = 5
 
 
 @dataclass
@@ -25,12 +50,22 @@ class Handled:
 
 
 class Conversations:
-    def __init__(self, flows: FlowSet, catalogues: Catalogues, vault: Vault, store: SessionStore, region: str):
+    def __init__(
+        self,
+        flows: FlowSet,
+        catalogues: Catalogues,
+        vault: Vault,
+        store: SessionStore,
+        region: str,
+        alphabets: Mapping[str, str] | None = None,
+    ):
         self.flows = flows
         self.catalogues = catalogues
         self.vault = vault
         self.store = store
         self.region = region
+        # How replies are written per channel (see bot.sms); unlisted channels get the text as written.
+        self.alphabets = dict(alphabets or {})
         self.keywords = catalogues.keywords()
 
     def _contact(self, db: Session, sender: str) -> Contact:
@@ -50,7 +85,6 @@ class Conversations:
         return contact
 
     def _context(self, db: Session, contact: Contact) -> Context:
-        sites = db.execute(select(Site.slug, Site.name).where(Site.active).order_by(Site.position, Site.name))
         return Context(
             facts={
                 "language": contact.language,
@@ -58,13 +92,67 @@ class Conversations:
                 "site": contact.site.slug if contact.site else None,
                 "opted_out": contact.opted_out_at is not None,
             },
-            choices={
-                "sites": tuple(Choice(slug, name) for slug, name in sites),
-                "languages": self.catalogues.language_choices(),
-            },
+            choices=LazyChoices(
+                {
+                    "sites": lambda: self._sites(db),
+                    "languages": self.catalogues.language_choices,
+                    "assemblies": lambda: self._assemblies(db, contact),
+                    "my_references": lambda: self._my_references(db, contact),
+                }
+            ),
             keywords=self.keywords,
             spellings=self.catalogues.spellings,
         )
+
+    @staticmethod
+    def _sites(db: Session) -> tuple[Choice, ...]:
+        rows = db.execute(select(Site.slug, Site.name).where(Site.active).order_by(Site.position, Site.name))
+        return tuple(Choice(slug, name) for slug, name in rows)
+
+    @staticmethod
+    def _assemblies(db: Session, contact: Contact) -> tuple[Choice, ...]:
+        """Upcoming assemblies of every site (the flow filters by the person's), with whether each is full or theirs."""
+        taken = dict(
+            db.execute(
+                select(Signup.assembly_id, func.count()).where(Signup.status == "confirmed").group_by(Signup.assembly_id)
+            ).all()
+        )
+        mine = dict(
+            db.execute(
+                select(Signup.assembly_id, Feedback.reference)
+                .join(Feedback, Feedback.id == Signup.feedback_id)
+                .where(Signup.contact_id == contact.id)
+            ).all()
+        )
+        upcoming = db.execute(
+            select(Assembly, Site.slug).join(Site).where(Assembly.starts_at > utcnow()).order_by(Assembly.starts_at)
+        )
+        return tuple(
+            Choice(
+                value=str(assembly.id),
+                label=ASSEMBLY_LABEL,
+                group=slug,
+                params={"title": assembly.title, "when": assembly.starts_at, "place": assembly.place},
+                attrs={
+                    "title": assembly.title,
+                    "when": assembly.starts_at,
+                    "full": assembly.capacity is not None and taken.get(assembly.id, 0) >= assembly.capacity,
+                    "mine": assembly.id in mine,
+                    "reference": mine.get(assembly.id),
+                },
+            )
+            for assembly, slug in upcoming
+        )
+
+    @staticmethod
+    def _my_references(db: Session, contact: Contact) -> tuple[Choice, ...]:
+        recent = db.scalars(
+            select(Feedback.reference)
+            .where(Feedback.contact_id == contact.id)
+            .order_by(Feedback.created_at.desc(), Feedback.id.desc())
+            .limit(MY_REFERENCES_SHOWN)
+        )
+        return tuple(Choice(reference, reference) for reference in recent)
 
     @staticmethod
     def _earlier_reply(db: Session, inbound: InboundMessage) -> Handled | None:
@@ -96,12 +184,14 @@ class Conversations:
 
         key = session_key(inbound.channel, contact.id)
         turn = step(self.flows, self.store.load(db, key), self._context(db, contact), inbound.text)
-        outcome = carry_out(db, contact, message, turn.actions)
+        outcome = carry_out(Effects(db, contact, message, self.vault), turn.actions)
         self.store.save(db, key, turn.session)
 
         # A refusal erases the contact's language, but the goodbye is still in the language they chose.
         lang = contact.language or next((a.values["language"] for a in turn.actions if a.values.get("language")), None)
         reply = "\n".join(self.catalogues.render(r, lang, outcome.values) for r in turn.replies) or None
+        if reply:
+            reply = prepare(reply, self.alphabets.get(inbound.channel, "unicode"))
         if reply:
             db.add(Message(contact_id=contact.id, channel=inbound.channel, direction="out", in_reply_to_id=message.id, text=reply))
         return Handled(reply=reply, feedback_ids=outcome.feedback_ids)

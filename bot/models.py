@@ -125,6 +125,11 @@ class Feedback(Base):
     text: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="new")
     confidential: Mapped[bool] = mapped_column(default=False)
+    # A confidential report's text lives only here, encrypted; `text` stays empty.
+    text_encrypted: Mapped[str | None] = mapped_column(Text)
+    # May the person be called back: this_number | other | no; and, encrypted, how.
+    callback: Mapped[str | None] = mapped_column(String(20))
+    callback_details_encrypted: Mapped[str | None] = mapped_column(Text)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))
     message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -135,11 +140,41 @@ class Feedback(Base):
     contact: Mapped[Contact] = relationship()
 
 
+class Signup(Base):
+    """A place at a citizen assembly, or on its waiting list; its reference is its feedback's."""
+
+    __tablename__ = "signup"
+    __table_args__ = (UniqueConstraint("assembly_id", "contact_id", name="uq_signup_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assembly_id: Mapped[int] = mapped_column(ForeignKey("assembly.id"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"))
+    status: Mapped[str] = mapped_column(String(20))  # confirmed | waitlist
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    assembly: Mapped[Assembly] = relationship()
+    feedback: Mapped[Feedback] = relationship()
+
+
+class AssemblyInterest(Base):
+    """Someone who asked to be told when the next assembly at their site is announced."""
+
+    __tablename__ = "assembly_interest"
+    __table_args__ = (UniqueConstraint("contact_id", "site_id", name="uq_assembly_interest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    notified_at: Mapped[datetime | None]
+
+
 class ConversationFallback(Base):
     """Conversation state kept here only while Redis is unreachable."""
 
     __tablename__ = "conversation_fallback"
 
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
-    state: Mapped[dict] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(Text)  # the same JSON envelope Redis holds
     expires_at: Mapped[datetime]

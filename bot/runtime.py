@@ -3,6 +3,7 @@
 import os
 from dataclasses import dataclass
 from functools import cached_property
+from zoneinfo import ZoneInfo
 
 from redis import Redis
 from sqlalchemy import Engine
@@ -41,7 +42,7 @@ class Runtime:
 
     @cached_property
     def catalogues(self) -> Catalogues:
-        return Catalogues.load(self.settings.locales_dir, self.settings.languages)
+        return Catalogues.load(self.settings.locales_dir, self.settings.languages, ZoneInfo(self.settings.timezone))
 
     @cached_property
     def conversations(self) -> Conversations:
@@ -56,6 +57,7 @@ class Runtime:
             vault=Vault(self.settings.secret_key),
             store=SessionStore(self.redis, self.settings.session_ttl_seconds),
             region=self.settings.default_region,
+            alphabets={"sms": self.settings.sms_alphabet, "whatsapp": self.settings.whatsapp_alphabet},
         )
 
     def close(self) -> None:

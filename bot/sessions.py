@@ -17,6 +17,24 @@ def session_key(channel: str, contact_id: int) -> str:
     return f"baro:session:{channel}:{contact_id}"
 
 
+def _encode(value: object) -> object:
+    if isinstance(value, datetime):  # an assembly's time, kept to quote it back
+        return {"$datetime": value.isoformat()}
+    raise TypeError(f"cannot keep {type(value).__name__} in a session")
+
+
+def _decode(value: dict) -> object:
+    return datetime.fromisoformat(value["$datetime"]) if set(value) == {"$datetime"} else value
+
+
+def dumps(envelope: dict) -> str:
+    return json.dumps(envelope, default=_encode)
+
+
+def loads(raw: str | bytes) -> dict:
+    return json.loads(raw, object_hook=_decode)
+
+
 class SessionStore:
     """Reads the newer of Redis and the fallback row, so an outage never rewinds a conversation."""
 
@@ -30,14 +48,14 @@ class SessionStore:
         except RedisError as error:
             log.warning("session read from Redis failed, using the database: %s", error)
             return None
-        return json.loads(raw) if raw else None
+        return loads(raw) if raw else None
 
     def load(self, db: Session, key: str) -> dict | None:
         now = utcnow()
         candidates = [self._from_redis(key)]
         row = db.get(ConversationFallback, key)
         if row is not None and row.expires_at > now:
-            candidates.append(row.state)
+            candidates.append(loads(row.state))
         live = [c for c in candidates if c]
         if not live:
             return None
@@ -45,7 +63,7 @@ class SessionStore:
 
     def save(self, db: Session, key: str, session: dict | None) -> None:
         now = utcnow()
-        envelope = json.dumps({"session": session, "saved_at": now.isoformat()})
+        envelope = dumps({"session": session, "saved_at": now.isoformat()})
         try:
             if session is None:
                 self.redis.delete(key)
@@ -53,14 +71,14 @@ class SessionStore:
                 self.redis.set(key, envelope, ex=self.ttl)
         except RedisError as error:
             log.warning("session write to Redis failed, keeping it in the database: %s", error)
-            self._save_fallback(db, key, json.loads(envelope), now + timedelta(seconds=self.ttl))
+            self._save_fallback(db, key, envelope, now + timedelta(seconds=self.ttl))
             return
         row = db.get(ConversationFallback, key)
         if row is not None:
             db.delete(row)
 
     @staticmethod
-    def _save_fallback(db: Session, key: str, envelope: dict, expires_at: datetime) -> None:
+    def _save_fallback(db: Session, key: str, envelope: str, expires_at: datetime) -> None:
         row = db.get(ConversationFallback, key)
         if row is None:
             db.add(ConversationFallback(key=key, state=envelope, expires_at=expires_at))

@@ -47,7 +47,7 @@ def test_the_real_flows_with_the_real_catalogues_have_no_problem(flows_dir, cata
     flows, problems = load_and_check(flows_dir, catalogues)
 
     assert problems == []
-    assert set(flows.flows) == {"welcome", "main", "complaint", "need"}
+    assert set(flows.flows) == {"welcome", "main", "complaint", "need", "assembly", "confidential", "followup"}
 
 
 def test_the_real_flows_are_complete_in_every_language(flows, catalogues):
@@ -255,7 +255,7 @@ def test_a_flow_set_with_problems_is_still_returned_with_them(flow_copy):
 
     flows, problems = load_and_check(flow_copy.dir, AllTranslated())
 
-    assert set(flows.flows) == {"welcome", "main", "complaint", "need"}
+    assert set(flows.flows) == {"welcome", "main", "complaint", "need", "assembly", "confidential", "followup"}
     assert problems == ["complaint.yaml: state `category`: goes to unknown target `descripton`"]
 
 
