@@ -1,0 +1,84 @@
+"""Languages are data: a third one takes a catalogue and one line of configuration."""
+
+import shutil
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.config import Settings
+from bot.engine.check import load_and_check
+from bot.i18n import Catalogues
+from bot.models import Feedback
+from tests.conftest import Phone
+
+# A few real Pulaar (Fulfulde) words; every other text is marked so a test can tell it apart.
+PULAAR = {("language-name", "English"): "Pulaar", ("main.menu", "Report a problem"): "Habrude caɗeele"}
+
+
+def compile_catalogues(locales, target, extra: dict[str, dict]) -> None:
+    """What `make locales` does, into `target`, plus made-up catalogues for other languages."""
+    for po in locales.glob("*/LC_MESSAGES/messages.po"):
+        out = target / po.relative_to(locales).with_suffix(".mo")
+        out.parent.mkdir(parents=True)
+        with po.open("rb") as source, out.open("wb") as mo:
+            write_mo(mo, read_po(source))
+    with (locales / "messages.pot").open("rb") as source:
+        template = read_po(source)
+    for lang, texts in extra.items():
+        catalog = Catalog(locale=lang)
+        for message in template:
+            if message.id:
+                catalog.add(message.id, texts.get((message.context, message.id), f"[{lang}] {message.id}"), context=message.context)
+        out = target / lang / "LC_MESSAGES" / "messages.mo"
+        out.parent.mkdir(parents=True)
+        with out.open("wb") as mo:
+            write_mo(mo, catalog)
+
+
+@pytest.fixture
+def three_languages(settings, tmp_path):
+    compile_catalogues(settings.locales_dir, tmp_path, {"ff": PULAAR})
+    shutil.copy(settings.locales_dir / "messages.pot", tmp_path)
+    # The one line of configuration: LANGUAGES=fr,bm,ff
+    return Settings(**{**settings.model_dump(), "languages": "fr,bm,ff", "locales_dir": tmp_path})
+
+
+def test_the_one_line_is_a_comma_separated_list(monkeypatch):
+    monkeypatch.setenv("LANGUAGES", "fr,bm,ff")
+    assert Settings(_env_file=None).languages == ["fr", "bm", "ff"]
+
+
+def test_a_third_language_passes_the_flow_check(three_languages):
+    texts = Catalogues.load(three_languages.locales_dir, three_languages.languages)
+    _, problems = load_and_check(three_languages.flows_dir, texts)
+    assert problems == []
+
+
+def test_a_third_language_needs_every_text(settings, tmp_path):
+    partial = tmp_path / "partial"
+    compile_catalogues(settings.locales_dir, partial, {})
+    catalog = Catalog(locale="ff")
+    catalog.add("English", "Pulaar", context="language-name")
+    (partial / "ff" / "LC_MESSAGES").mkdir(parents=True)
+    with (partial / "ff" / "LC_MESSAGES" / "messages.mo").open("wb") as mo:
+        write_mo(mo, catalog)
+    _, problems = load_and_check(settings.flows_dir, Catalogues.load(partial, ["fr", "bm", "ff"]))
+    assert "complaint.yaml: state `category`: no `ff` text for 'What is your complaint about?'" in problems
+
+
+def test_a_person_can_choose_the_third_language_and_be_served_in_it(three_languages, runtime):
+    with TestClient(create_app(three_languages)) as client:
+        person = Phone(client, "+22370000041", three_languages.twilio_auth_token)
+        welcome = person.send("Jam")
+        assert "1 Français\n2 Bamanankan\n3 Pulaar" in welcome
+        assert "[ff] Welcome to baro. Choose your language:" in welcome
+        assert person.send("Pulaar").startswith("[ff] baro keeps what you send")
+        assert "1 Habrude caɗeele" in person.send("1")
+        person.converse("1", "1", "1", "Ndiyam alaa")
+    with runtime.sessions() as db:
+        assert db.scalar(select(Feedback.language)) == "ff"
