@@ -49,16 +49,39 @@ def seed() -> None:
 @flows_app.command("check")
 def flows_check() -> None:
     """Validate every flow; exits non-zero naming the file and state of each problem."""
+    from zoneinfo import ZoneInfo
+
     from bot.engine.check import load_and_check
     from bot.i18n import Catalogues
 
     settings = get_settings()
-    _, problems = load_and_check(settings.flows_dir, Catalogues.load(settings.locales_dir, settings.languages))
+    catalogues = Catalogues.load(settings.locales_dir, settings.languages, ZoneInfo(settings.timezone))
+    _, problems = load_and_check(settings.flows_dir, catalogues, sms_alphabet=settings.sms_alphabet)
     for problem in problems:
         typer.echo(problem, err=True)
     if problems:
         raise typer.Exit(1)
     typer.echo(f"flows in {settings.flows_dir} are valid in {', '.join(settings.languages)}")
+
+
+@flows_app.command("report")
+def flows_report() -> None:
+    """Print what every screen costs: characters, SMS encoding and parts, under both SMS alphabet settings."""
+    from zoneinfo import ZoneInfo
+
+    from bot.costs import report, screens
+    from bot.engine.check import load_and_check
+    from bot.i18n import Catalogues
+
+    settings = get_settings()
+    catalogues = Catalogues.load(settings.locales_dir, settings.languages, ZoneInfo(settings.timezone))
+    flows, problems = load_and_check(settings.flows_dir, catalogues, sms_alphabet=settings.sms_alphabet)
+    if flows is None:  # documents that do not load have no screens to measure
+        for problem in problems:
+            typer.echo(problem, err=True)
+        raise typer.Exit(1)
+    for line in report(screens(flows, catalogues)):
+        typer.echo(line)
 
 
 @app.command()

@@ -48,7 +48,7 @@ class Runtime:
     def conversations(self) -> Conversations:
         self.settings.require_secrets()
         flows = load_flows(self.settings.flows_dir)
-        problems = check_flows(flows, self.catalogues)
+        problems = check_flows(flows, self.catalogues, sms_alphabet=self.settings.sms_alphabet)
         if problems:
             raise RuntimeError("flows are broken:\n" + "\n".join(problems))
         return Conversations(

@@ -62,3 +62,40 @@ def test_seed_prints_the_admin_password_once(monkeypatch, runtime):
     assert first.exit_code == second.exit_code == 0
     assert "admin@baro.local  password: " in first.output
     assert "password" not in second.output
+
+
+def test_flows_report_prints_every_screen_and_the_totals_per_language(monkeypatch):
+    from bot.engine.flow import load_flows
+
+    result = invoke(monkeypatch, "flows", "report")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "welcome.consent" in result.output and "SMS alphabet: unicode" in result.output
+    totals = lines[lines.index("Totals per language (characters as written)") + 1 :]
+    assert totals[0].split() == ["language", "screens", "characters", "parts", "(unicode)", "parts", "(gsm)"]
+    states = [s for f in load_flows(get_settings().flows_dir).flows.values() for s in f.states.values()]
+    per_language = str(sum(not s.all_languages for s in states))
+    for lang in ("fr", "bm"):
+        [row] = [line.split() for line in totals if line.split()[0] == lang]
+        assert row[1] == per_language
+        assert all(cell.isdigit() and int(cell) > 0 for cell in row[1:]) and len(row) == 5
+
+
+def test_flows_check_counts_sms_parts_under_the_configured_alphabet(monkeypatch, tmp_path):
+    flows = tmp_path / "flows"
+    shutil.copytree(get_settings().flows_dir, flows)
+    need = flows / "need.yaml"
+    # Not translated, so read as written in both languages: 204 characters, UCS-2 until folded.
+    long_prompt = "Tell us more in a few words. " + "Kɛnɛya, sɔrɔ, dumuni. " * 8
+    need.write_text(need.read_text().replace('"Tell us more in a few words."', f'"{long_prompt.strip()}"'))
+
+    unicode = invoke(monkeypatch, "flows", "check", FLOWS_DIR=flows, SMS_ALPHABET="unicode")
+    gsm = invoke(monkeypatch, "flows", "check", FLOWS_DIR=flows, SMS_ALPHABET="gsm")
+
+    assert unicode.exit_code == gsm.exit_code == 1
+    for lang in ("fr", "bm"):
+        ussd = f"need.yaml: state `description`: the `{lang}` screen is 204 characters, over the 182 of a USSD screen"
+        parts = f"need.yaml: state `description`: the `{lang}` screen needs 4 SMS parts (UCS-2), over 2"
+        assert ussd in unicode.output and ussd in gsm.output  # a USSD screen counts characters as written
+        assert parts in unicode.output
+        assert parts not in gsm.output

@@ -45,11 +45,15 @@ def test_the_site_is_remembered_for_the_next_submission(phone):
     assert "Votre plainte concerne" in phone.send("1")  # straight to the category
 
 
-def test_after_a_finished_conversation_the_next_message_starts_at_the_main_menu(phone):
-    phone.converse(*ONBOARD_FR, "1", "1", "1", "Pas de bâche")  # the conversation is over
-    reply = phone.send("2")  # not taken as an answer: its question is gone
-    assert reply.startswith("Envoyez le numéro de votre choix")
-    assert "De quoi avez-vous besoin" in phone.send("2")
+def test_after_a_confirmation_the_next_number_answers_the_main_menu(phone):
+    confirmation = phone.converse(*ONBOARD_FR, "1", "1", "1", "Pas de bâche")
+    assert confirmation.endswith("Pour la suivre, envoyez 5.")
+    assert phone.send("5").startswith("Envoyez votre référence")  # as the confirmation said
+
+
+def test_a_thank_you_after_a_confirmation_gets_the_menu_without_a_hint(phone):
+    phone.converse(*ONBOARD_FR, "1", "1", "1", "Pas de bâche")
+    assert phone.send("Merci beaucoup").startswith("Envoyez le numéro de votre choix")
 
 
 def test_menu_returns_to_the_main_menu_from_anywhere(phone):

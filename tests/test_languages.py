@@ -16,8 +16,13 @@ from bot.i18n import Catalogues
 from bot.models import Feedback
 from tests.conftest import Phone
 
-# A few real Pulaar (Fulfulde) words; every other text is marked so a test can tell it apart.
-PULAAR = {("language-name", "English"): "Pulaar", ("main.menu", "Report a problem"): "Habrude caɗeele"}
+# A few Pulaar (Fulfulde) texts; every other one stands in as its English source text.
+PULAAR = {
+    ("language-name", "English"): "Pulaar",
+    ("welcome.language", "Welcome to baro. Choose your language:"): "Bisimilla! Suɓo ɗemngal:",
+    ("main.menu", "Send the number of your choice:"): "Neldu limoore:",
+    ("main.menu", "Report a problem"): "Habrude caɗeele",
+}
 
 
 def compile_catalogues(locales, target, extra: dict[str, dict]) -> None:
@@ -33,7 +38,7 @@ def compile_catalogues(locales, target, extra: dict[str, dict]) -> None:
         catalog = Catalog(locale=lang)
         for message in template:
             if message.id:
-                catalog.add(message.id, texts.get((message.context, message.id), f"[{lang}] {message.id}"), context=message.context)
+                catalog.add(message.id, texts.get((message.context, message.id), message.id), context=message.context)
         out = target / lang / "LC_MESSAGES" / "messages.mo"
         out.parent.mkdir(parents=True)
         with out.open("wb") as mo:
@@ -76,8 +81,8 @@ def test_a_person_can_choose_the_third_language_and_be_served_in_it(three_langua
         person = Phone(client, "+22370000041", three_languages.twilio_auth_token)
         welcome = person.send("Jam")
         assert "1 Français\n2 Bamanankan\n3 Pulaar" in welcome
-        assert "[ff] Welcome to baro. Choose your language:" in welcome
-        assert person.send("Pulaar").startswith("[ff] baro keeps what you send")
+        assert "Bisimilla! Suɓo ɗemngal:" in welcome
+        assert person.send("Pulaar").startswith("baro keeps what you send")
         assert "1 Habrude caɗeele" in person.send("1")
         person.converse("1", "1", "1", "Ndiyam alaa")
     with runtime.sessions() as db:

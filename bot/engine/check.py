@@ -9,6 +9,11 @@ from bot.engine.flow import FlowError, FlowSet, Text, load_flow
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
+# A USSD screen shows at most this many characters of the text as written.
+USSD_SCREEN = 182
+# An SMS reply needing more parts than this costs too much, and arrives in pieces on older phones.
+MAX_SMS_PARTS = 2
+
 
 class TextSource(Protocol):
     languages: tuple[str, ...]
@@ -101,12 +106,43 @@ def _text_problems(flows: FlowSet, texts: TextSource) -> list[str]:
     return problems
 
 
-def check_flows(flows: FlowSet, texts: TextSource) -> list[str]:
-    """Every problem found, one line each; an empty list means the flows can load."""
-    return _graph_problems(flows) + _text_problems(flows, texts)
+def _screen_problems(flows: FlowSet, texts: TextSource, sms_alphabet: str) -> list[str]:
+    """Screens too long for USSD, or for an SMS of MAX_SMS_PARTS, once rendered with the longest sample data."""
+    # Rendering needs the real catalogues (bot.i18n), which sit above the engine: imported here, not at the top.
+    from bot.costs import Costing, screens
+    from bot.i18n import Catalogues
+
+    if not isinstance(texts, Catalogues):
+        return []  # a bare TextSource knows translations, not how a reply is written out
+    problems = []
+    for screen in screens(flows, texts):
+        where = f"{flows.flows[screen.flow].path.name}: state `{screen.state}`"
+        if len(screen.text) > USSD_SCREEN:
+            problems.append(
+                f"{where}: the `{screen.language}` screen is {len(screen.text)} characters,"
+                f" over the {USSD_SCREEN} of a USSD screen"
+            )
+        sms = Costing.of(screen, sms_alphabet)
+        if sms.parts > MAX_SMS_PARTS:
+            problems.append(
+                f"{where}: the `{screen.language}` screen needs {sms.parts} SMS parts ({sms.encoding}),"
+                f" over {MAX_SMS_PARTS}"
+            )
+    return problems
 
 
-def load_and_check(directory: Path, texts: TextSource) -> tuple[FlowSet | None, list[str]]:
+def check_flows(flows: FlowSet, texts: TextSource, *, sms_alphabet: str = "unicode") -> list[str]:
+    """Every problem found, one line each; an empty list means the flows can load.
+
+    With the real Catalogues, every screen is also rendered and measured against a USSD screen and
+    against MAX_SMS_PARTS under `sms_alphabet` (see bot.sms.prepare).
+    """
+    return _graph_problems(flows) + _text_problems(flows, texts) + _screen_problems(flows, texts, sms_alphabet)
+
+
+def load_and_check(
+    directory: Path, texts: TextSource, *, sms_alphabet: str = "unicode"
+) -> tuple[FlowSet | None, list[str]]:
     """Load each document on its own so that one broken file does not hide the others' problems."""
     loaded, problems = {}, []
     for path in sorted(directory.glob("*.yaml")):
@@ -119,4 +155,4 @@ def load_and_check(directory: Path, texts: TextSource) -> tuple[FlowSet | None, 
     if problems:
         return None, problems
     flows = FlowSet(flows=loaded)
-    return flows, check_flows(flows, texts)
+    return flows, check_flows(flows, texts, sms_alphabet=sms_alphabet)

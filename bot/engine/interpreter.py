@@ -5,6 +5,7 @@ and the world comes in through `Context`; everything it wants done goes out as
 `Action`s for the conversation layer to carry out.
 """
 
+import copy
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,7 +62,8 @@ class Action:
 
 @dataclass(frozen=True)
 class Turn:
-    session: dict | None  # None when the conversation is over
+    # None when nothing is pending (a refusal, an opt-out); a finished flow parks at the main menu.
+    session: dict | None
     replies: tuple[Reply, ...]
     actions: tuple[Action, ...]
 
@@ -123,8 +125,17 @@ class _Run:
         values = self.values()
         return next((target for variable, target in state.branch if values.get(variable)), state.next)
 
+    def end(self) -> dict | None:
+        """After a flow's last message, wait quietly at the main menu: the confirmation's "send 5" then works.
+
+        Someone who has not consented is not parked there: their next message starts over.
+        """
+        if not self.facts.get("consent"):
+            return None
+        return {"flow": self.flows.main, "state": self.flows.flows[self.flows.main].start, "vars": {}, "parked": True}
+
     def enter(self, flow: str, state_id: str) -> dict | None:
-        """Walk from a state to the next one that waits for input; None if the conversation ends."""
+        """Walk from a state to the next one that waits for input, or to the end of the conversation."""
         for _ in range(MAX_HOPS):
             state = self.flows.state(flow, state_id)
             if state.skip_if and self.values().get(state.skip_if):
@@ -138,7 +149,7 @@ class _Run:
                 self.apply(state.effects)
                 target = self.following(state)
             if not target:
-                return None
+                return self.end()
             flow, state_id = self.flows.resolve(flow, target)
         raise RuntimeError(f"flow loop at {flow}.{state_id}")
 
@@ -168,10 +179,17 @@ class _Run:
             self.show(state, hint=hint)
             return {"flow": flow, "state": state.id, "vars": self.vars}
         target = self.following(state, chosen)
-        return self.enter(*self.flows.resolve(flow, target)) if target else None
+        return self.enter(*self.flows.resolve(flow, target)) if target else self.end()
 
     def turn(self, session: dict | None) -> Turn:
         return Turn(session, tuple(self.replies), tuple(self.actions))
+
+
+def question(flows: FlowSet, state: State, context: Context) -> Reply:
+    """The Reply the engine shows when it reaches `state` (for costing screens without a conversation)."""
+    run = _Run(flows, context, {})
+    run.show(state)
+    return run.replies[-1]
 
 
 def start(flows: FlowSet, context: Context) -> Turn:
@@ -191,8 +209,9 @@ def step(flows: FlowSet, session: dict | None, context: Context, text: str) -> T
         return Turn(turn.session, (Reply(OPTED_IN), *turn.replies), (Action("opt_in", None, {}), *turn.actions))
     if keyword == "stop":
         return Turn(None, (Reply(OPTED_OUT),), (Action("opt_out", None, {}),))
-    if keyword == "help":
-        return Turn(session, (Reply(HELP),), ())  # the question being asked stays open
+    if keyword == "help":  # the question being asked stays open
+        help_text = Reply(HELP, all_languages=not context.facts.get("language"))
+        return Turn(copy.deepcopy(session), (help_text,), ())
     if keyword in ("menu", "start"):
         return start(flows, context)
     if not _waiting(flows, session):
@@ -201,6 +220,8 @@ def step(flows: FlowSet, session: dict | None, context: Context, text: str) -> T
         return start(flows, context)
     run = _Run(flows, context, session.get("vars", {}))
     state = flows.state(session["flow"], session["state"])
+    if session.get("parked") and run.match(state, text) is None:
+        return start(flows, context)  # "merci" after a confirmation: the menu, without a scolding hint
     return run.turn(run.answer(session["flow"], state, text))
 
 

@@ -1,0 +1,201 @@
+"""What each screen costs: every text a person may read, measured for USSD and for SMS.
+
+Pure: the real flows and catalogues, or copies of them in a temporary directory; no database.
+"""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from bot.costs import ALL_LANGUAGES, SAMPLE_REFERENCE, Costing, Screen, report, screens
+from bot.engine.check import MAX_SMS_PARTS, USSD_SCREEN, check_flows
+from bot.engine.flow import FlowSet, load_flows
+from bot.i18n import DOMAIN, Catalogues
+from bot.outcomes import NOT_FOUND, WAITLISTED
+from bot.seed import SITES
+
+ROOT = Path(__file__).resolve().parents[1]
+FLOWS_DIR = ROOT / "flows"
+LOCALES_DIR = ROOT / "locales"
+LANGUAGES = ["fr", "bm"]
+
+
+@pytest.fixture(scope="module")
+def catalogues() -> Catalogues:
+    # Compiled by `make` (`make locales`).
+    return Catalogues.load(LOCALES_DIR, LANGUAGES)
+
+
+@pytest.fixture(scope="module")
+def flows() -> FlowSet:
+    return load_flows(FLOWS_DIR)
+
+
+@pytest.fixture(scope="module")
+def real_screens(flows, catalogues) -> list[Screen]:
+    return screens(flows, catalogues)
+
+
+def screen(all_screens: list[Screen], name: str, language: str) -> Screen:
+    [found] = [s for s in all_screens if s.name == name and s.language == language]
+    return found
+
+
+def test_the_real_flows_have_a_screen_for_every_state_in_every_language(flows, real_screens):
+    expected = set()
+    for flow in flows.flows.values():
+        for state in flow.states.values():
+            for lang in (ALL_LANGUAGES,) if state.all_languages else LANGUAGES:
+                expected.add((flow.name, state.id, lang))
+
+    assert len(real_screens) == len(expected)
+    assert {(s.flow, s.state, s.language) for s in real_screens} == expected
+    assert all(s.text.strip() for s in real_screens)
+
+
+def test_a_screen_is_the_prompt_with_its_options_as_the_person_reads_it(catalogues, real_screens):
+    menu = screen(real_screens, "main.menu", "fr").text.splitlines()
+
+    assert menu[0] == catalogues.text("fr", load_flows(FLOWS_DIR).state("main", "menu").prompt)
+    assert [line.split(" ", 1)[0] for line in menu[1:]] == ["1", "2", "3", "4", "5", "6"]
+
+
+def test_data_menus_are_filled_with_samples(real_screens):
+    sites = screen(real_screens, "complaint.site", "bm").text.splitlines()
+    assert sites[1:] == [f"{i} {name}" for i, (_, name, _) in enumerate(SITES, start=1)]
+
+    pick = screen(real_screens, "assembly.pick", "fr").text.splitlines()
+    assert len(pick) == 2  # the prompt and one assembly: a data menu's length is the data's
+    assert pick[1].startswith("1 Assemblée citoyenne de Sogoniko, ")
+    assert pick[1].endswith(", Espace communautaire de Sogoniko")
+    assert "septembre" in pick[1]  # the date written out, in the language's own month names
+
+    references = screen(real_screens, "followup.reference", "fr").text.splitlines()
+    assert len(references) == 6 and all(len(line) == len("1 K7MP3X") for line in references[1:])
+
+    languages = screen(real_screens, "welcome.language", ALL_LANGUAGES).text.splitlines()
+    assert languages[-2:] == ["1 Français", "2 Bamanankan"]
+
+
+def test_placeholders_get_the_longest_plausible_values(catalogues, real_screens):
+    status = screen(real_screens, "followup.status", "fr").text
+    assert SAMPLE_REFERENCE in status
+    assert status.endswith(catalogues.text("fr", NOT_FOUND))  # the longest status, translated
+    assert catalogues.text("bm", WAITLISTED) in screen(real_screens, "assembly.signed", "bm").text
+    assert "{" not in "".join(s.text for s in real_screens)
+
+
+def test_a_bambara_screen_is_ucs2_as_written_and_gsm7_once_folded(real_screens):
+    consent = screen(real_screens, "welcome.consent", "bm")
+    unicode, gsm = Costing.of(consent, "unicode"), Costing.of(consent, "gsm")
+
+    assert unicode.encoding == "UCS-2"
+    assert gsm.encoding == "GSM-7"
+    assert gsm.parts < unicode.parts
+    assert unicode.characters == len(consent.text)
+    for bambara in (s for s in real_screens if s.language == "bm"):
+        assert Costing.of(bambara, "gsm").encoding == "GSM-7"
+        assert Costing.of(bambara, "gsm").parts <= Costing.of(bambara, "unicode").parts
+
+
+# ---------------------------------------------------------------------------------------------
+# The validator: a screen too long for USSD or for two SMS is named.
+
+DESCRIBE = "Describe the problem in a few words."
+LONG_DESCRIBE = (
+    "Describe the problem in a few words: what happened, where, when, and who is affected. "
+    "A team will read your message and answer you by SMS as soon as possible."
+)
+LONG_TRANSLATIONS = {
+    # 189 characters; `ç` and `è` make it UCS-2 as written.
+    "fr": "Décrivez le problème en quelques mots : ce qui s'est passé, où, quand, et qui est touché. "
+    "Une équipe lira votre message et vous répondra par SMS dès que possible, en français ou en bambara.",
+    # 173 characters: fits a USSD screen, but is three UCS-2 parts.
+    "bm": "Aw ye gɛlɛya ɲɛfɔ kuma dama dɔw la: min kɛra, a kɛra yɔrɔ min na, a kɛra tuma min na, "
+    "ani mɔgɔ minnu bɛ a la. Baarakɛlaw bɛna aw ka cikan kalan ka aw jaabi SMS fɛ ni a sera.",
+}
+
+
+@pytest.fixture
+def lengthened(tmp_path) -> tuple[FlowSet, Catalogues]:
+    """The real flows and catalogues, with complaint.description's prompt lengthened and translated."""
+    flows_dir = tmp_path / "flows"
+    shutil.copytree(FLOWS_DIR, flows_dir)
+    complaint = flows_dir / "complaint.yaml"
+    source = complaint.read_text(encoding="utf-8")
+    assert f'"{DESCRIBE}"' in source
+    complaint.write_text(source.replace(f'"{DESCRIBE}"', f'"{LONG_DESCRIBE}"'), encoding="utf-8")
+
+    for lang in LANGUAGES:
+        with (LOCALES_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as po:
+            catalog = read_po(po, locale=lang)  # every message of the real catalogue
+        catalog.add(LONG_DESCRIBE, LONG_TRANSLATIONS[lang], context="complaint.description")
+        target = tmp_path / "locales" / lang / "LC_MESSAGES"
+        target.mkdir(parents=True)
+        with (target / f"{DOMAIN}.mo").open("wb") as mo:
+            write_mo(mo, catalog)
+    return load_flows(flows_dir), Catalogues.load(tmp_path / "locales", LANGUAGES)
+
+
+def test_the_limits():
+    assert (USSD_SCREEN, MAX_SMS_PARTS) == (182, 2)
+
+
+def test_a_prompt_too_long_is_named_with_its_language_and_figures(lengthened):
+    flows, catalogues = lengthened
+    assert [len(LONG_TRANSLATIONS[lang]) for lang in LANGUAGES] == [189, 173]
+
+    problems = check_flows(flows, catalogues)
+
+    assert [p for p in problems if p.startswith("complaint.yaml: state `description`")] == [
+        "complaint.yaml: state `description`: the `fr` screen is 189 characters, over the 182 of a USSD screen",
+        "complaint.yaml: state `description`: the `fr` screen needs 3 SMS parts (UCS-2), over 2",
+        "complaint.yaml: state `description`: the `bm` screen needs 3 SMS parts (UCS-2), over 2",
+    ]
+
+
+def test_the_sms_parts_follow_the_configured_alphabet_and_ussd_does_not(lengthened):
+    flows, catalogues = lengthened
+
+    problems = check_flows(flows, catalogues, sms_alphabet="gsm")
+
+    assert [p for p in problems if p.startswith("complaint.yaml: state `description`")] == [
+        "complaint.yaml: state `description`: the `fr` screen is 189 characters, over the 182 of a USSD screen",
+    ]
+
+
+def test_a_text_source_that_cannot_render_is_not_measured(lengthened):
+    flows, catalogues = lengthened
+
+    class Translations:
+        languages = catalogues.languages
+        translated = staticmethod(catalogues.translated)
+
+    assert check_flows(flows, Translations()) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# The report for organizers.
+
+
+def test_the_report_lists_every_screen_under_both_alphabets_with_totals(real_screens):
+    lines = report(real_screens)
+    text = "\n".join(lines)
+
+    assert "SMS alphabet: unicode" in text and "SMS alphabet: gsm" in text
+    consent = next(line for line in lines if line.startswith("welcome.consent ") and "UCS-2" in line)
+    assert "GSM-7" in consent  # the same screen, side by side
+    totals = lines[lines.index("Totals per language (characters as written)") + 1 :]
+    assert totals[0].split() == ["language", "screens", "characters", "parts", "(unicode)", "parts", "(gsm)"]
+    rows = {row.split()[0]: row.split()[1:] for row in totals[1:]}
+    for lang in (*LANGUAGES, ALL_LANGUAGES):
+        mine = [s for s in real_screens if s.language == lang]
+        assert rows[lang] == [
+            str(len(mine)),
+            str(sum(len(s.text) for s in mine)),
+            str(sum(Costing.of(s, "unicode").parts for s in mine)),
+            str(sum(Costing.of(s, "gsm").parts for s in mine)),
+        ]

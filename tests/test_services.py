@@ -1,0 +1,172 @@
+"""Every main-menu service through the Twilio webhook, and what each leaves in the database."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from bot.models import Assembly, AssemblyInterest, Feedback, Signup, Site, utcnow
+from bot.vault import Vault
+
+ONBOARD_FR = ("Bonjour", "1", "1")
+ONBOARD_BM = ("I ni ce", "2", "1")
+NIAMANA = "1"  # first in the site menu
+
+
+def assemblies_at(runtime, slug: str) -> list[Assembly]:
+    with runtime.sessions() as db:
+        return list(db.scalars(select(Assembly).join(Site).where(Site.slug == slug)))
+
+
+def test_an_assembly_sign_up_is_stored_once_with_a_reference(phone, runtime):
+    phone.converse(*ONBOARD_FR)
+    (assembly,) = assemblies_at(runtime, "niamana")
+    listing = phone.converse("3", NIAMANA)
+    assert listing.startswith("Assemblées à venir sur votre site :")
+    assert f"1 {assembly.title}, " in listing and ", 10:00, Espace communautaire de Niamana" in listing
+    assert "Vous inscrire à Assemblée citoyenne de Niamana" in phone.send("1")
+    confirmation = phone.send("oui")
+    with runtime.sessions() as db:
+        signup = db.scalars(select(Signup)).one()
+        reference = signup.feedback.reference
+    assert confirmation == f"Inscription enregistrée. Référence : {reference}."
+    assert signup.status == "confirmed" and signup.assembly_id == assembly.id
+
+    again = phone.converse("3", "1")
+    assert again == f"Déjà inscrit(e) à cette assemblée. Référence : {reference}."
+    with runtime.sessions() as db:
+        assert len(db.scalars(select(Signup)).all()) == 1
+
+
+def test_a_full_assembly_offers_the_waiting_list(make_phone, runtime):
+    (assembly,) = assemblies_at(runtime, "niamana")
+    with runtime.sessions.begin() as db:
+        db.execute(update(Assembly).where(Assembly.id == assembly.id).values(capacity=1))
+    make_phone("+22370000011").converse(*ONBOARD_FR, "3", NIAMANA, "1", "1")
+    late = make_phone("+22370000012")
+    late.converse(*ONBOARD_BM, "3", NIAMANA)
+    assert late.send("1") == "Nin lajɛ fara. Aw bɛ aw tɔgɔ sɛbɛn makɔnɔli lisi kan wa?\n1 Ɔwɔ\n2 Ayi"
+    reply = late.send("1")
+    assert reply.startswith("Aw tɔgɔ bɛ makɔnɔli lisi kan")
+    with runtime.sessions() as db:
+        assert sorted(db.scalars(select(Signup.status))) == ["confirmed", "waitlist"]
+
+
+def test_no_assembly_coming_offers_to_tell_about_the_next(phone, runtime):
+    phone.converse(*ONBOARD_FR)
+    reply = phone.converse("3", "4")  # Mopti has none
+    assert reply.startswith("Aucune assemblée n'est prévue sur votre site")
+    assert "C'est noté" in phone.send("1")
+    with runtime.sessions() as db:
+        interest = db.scalars(select(AssemblyInterest)).one()
+        assert db.get(Site, interest.site_id).slug == "mopti"
+
+
+def test_past_assemblies_are_not_offered(phone, runtime):
+    with runtime.sessions.begin() as db:
+        db.execute(update(Assembly).values(starts_at=utcnow() - timedelta(days=1)))
+    phone.converse(*ONBOARD_FR)
+    assert phone.converse("3", NIAMANA).startswith("Aucune assemblée n'est prévue")
+
+
+def test_a_confidential_report_is_marked_and_encrypted(phone, runtime, settings):
+    phone.converse(*ONBOARD_FR)
+    assert "seul le responsable de la protection le lit" in phone.send("4")
+    phone.converse("2", "Le gardien demande de l'argent contre la nourriture", "2")
+    done = phone.send("070000099 après 18h")
+    with runtime.sessions() as db:
+        report = db.scalars(select(Feedback)).one()
+    assert done.startswith("Merci de votre confiance. Seul le responsable de la protection lira ceci")
+    assert f"Référence : {report.reference}." in done
+    assert (report.kind, report.confidential, report.category, report.callback) == (
+        "confidential", True, "abuse_exploitation", "other"
+    )
+    assert report.text is None  # nothing readable at rest
+    vault = Vault(settings.secret_key)
+    assert vault.decrypt(report.text_encrypted) == "Le gardien demande de l'argent contre la nourriture"
+    assert vault.decrypt(report.callback_details_encrypted) == "070000099 après 18h"
+
+
+def test_a_confidential_report_needs_no_details(phone, runtime):
+    phone.converse(*ONBOARD_BM, "4", "1", "0")
+    assert "Lakanali baarakɛla dɔrɔn de bɛna nin kalan" in phone.send("3")
+    with runtime.sessions() as db:
+        report = db.scalars(select(Feedback)).one()
+    assert (report.text, report.text_encrypted, report.callback) == (None, None, "no")
+
+
+def test_follow_up_tells_the_status_in_words(phone, runtime):
+    phone.converse(*ONBOARD_FR, "1", NIAMANA, "2", "Pas d'eau")
+    with runtime.sessions.begin() as db:
+        feedback = db.scalars(select(Feedback)).one()
+        feedback.status = "in_progress"
+        reference = feedback.reference
+    listing = phone.send("5")
+    assert f"1 {reference}" in listing
+    assert phone.send("1") == f"Référence {reference} : l'équipe s'en occupe."
+    typed = f"{reference[:3].lower()} {reference[3:].lower()}"
+    assert phone.converse("5", typed) == f"Référence {reference} : l'équipe s'en occupe."
+
+
+def test_follow_up_on_someone_elses_reference_reveals_nothing(make_phone, runtime):
+    owner = make_phone("+22370000021")
+    owner.converse(*ONBOARD_FR, "1", NIAMANA, "2", "Pas d'eau")
+    with runtime.sessions() as db:
+        reference = db.scalar(select(Feedback.reference))
+    stranger = make_phone("+22370000022")
+    stranger.converse(*ONBOARD_FR, "5")  # no reference of their own: asked to type one
+    reply = stranger.send(reference)
+    assert reply == f"Référence {reference} : nous ne trouvons pas cette référence pour votre numéro. Vérifiez-la, ou envoyez MENU."
+    assert stranger.converse("5", "ZZZZZZ").endswith("nous ne trouvons pas cette référence pour votre numéro. Vérifiez-la, ou envoyez MENU.")
+
+
+def test_a_sign_up_reference_tells_the_sign_up(phone):
+    phone.converse(*ONBOARD_BM, "3", NIAMANA, "1", "1")
+    reply = phone.converse("5", "1")
+    assert reply.endswith(": aw tɔgɔ sɛbɛnna lajɛ in na.")
+
+
+def test_help_answers_and_keeps_the_question_open(phone):
+    phone.converse(*ONBOARD_FR, "1")
+    assert phone.send("aide").startswith("baro transmet vos messages aux équipes de votre site.")
+    assert "Votre plainte concerne" in phone.send("1")
+
+
+def test_a_whole_conversation_in_bambara(phone, runtime):
+    """Every screen a Bambara speaker reads on the way to a recorded complaint."""
+    welcome = phone.send("I ni ce")
+    assert "Aw bisimila! Kan sugandi:" in welcome
+    assert phone.send("Bamanankan").startswith("baro bɛ aw ka cikanw mara")
+    assert phone.send("1") == (
+        "Aw ni ce.\nAw ka sugandili nimɔrɔ ci:\n1 Gɛlɛya dɔ fɔ\n2 Mago dɔ fɔ\n3 Sigida lajɛ\n"
+        "4 Gundo kunnafoni\n5 Nimɔrɔ dɔ kibaru\n6 Kan"
+    )
+    assert phone.send("1").startswith("Aw sigilen bɛ sigida jumɛn na?\n1 Niamana")
+    assert phone.send("Sénou").startswith("Aw ka gɛlɛya ye mun ko ye?")
+    assert phone.send("keneya") == "Aw ye gɛlɛya ɲɛfɔ kuma dama dɔ la."  # Kɛnɛya, typed without ɛ
+    done = phone.send("Dɔgɔtɔrɔso datugulen don")
+    with runtime.sessions() as db:
+        feedback = db.scalars(select(Feedback)).one()
+    assert done == f"Aw ni ce, aw ka gɛlɛya sɛbɛnna. Nimɔrɔ: {feedback.reference}. Ka a kibaru ɲini, aw ye 5 ci."
+    assert (feedback.category, feedback.language, feedback.text) == ("health", "bm", "Dɔgɔtɔrɔso datugulen don")
+
+
+@pytest.fixture
+def gsm_client(settings):
+    from fastapi.testclient import TestClient
+
+    from bot.app import create_app
+    from bot.config import Settings
+
+    with TestClient(create_app(Settings(**{**settings.model_dump(), "sms_alphabet": "gsm"}))) as client:
+        yield client
+
+
+def test_with_the_gsm_setting_bambara_goes_out_in_the_older_spelling(gsm_client, settings):
+    from tests.conftest import Phone
+
+    phone = Phone(gsm_client, "+22370000031", settings.twilio_auth_token)
+    phone.converse("I ni ce", "2")
+    assert phone.send("1").startswith("Aw ni ce.\nAw ka sugandili nimòrò ci:\n1 Gèlèya dò fò")
+    whatsapp = Phone(gsm_client, "whatsapp:+22370000031", settings.twilio_auth_token)
+    assert "Gɛlɛya dɔ fɔ" in whatsapp.send("menu")  # WhatsApp keeps the letters as written
