@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.app import create_app
 from bot.config import Settings
 from bot.engine.check import load_and_check
+from bot.engine.flow import Text
 from bot.i18n import Catalogues
 from bot.models import Feedback
 from tests.conftest import Phone
@@ -87,3 +88,16 @@ def test_a_person_can_choose_the_third_language_and_be_served_in_it(three_langua
         person.converse("1", "1", "1", "Ndiyam alaa")
     with runtime.sessions() as db:
         assert db.scalar(select(Feedback.language)) == "ff"
+
+
+def test_the_bambara_catalogue_declares_its_single_plural_form(settings):
+    with (settings.locales_dir / "bm" / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        catalogue = read_po(po)
+    assert catalogue.plural_forms == "nplurals=1; plural=0;"
+
+
+def test_the_bambara_catalogue_is_written_with_bambara_letters(settings):
+    texts = Catalogues.load(settings.locales_dir, ["bm"])
+    with (settings.locales_dir / "messages.pot").open("rb") as pot:
+        translated = " ".join(texts.text("bm", Text(m.context, m.id)) for m in read_po(pot) if m.id)
+    assert set("ɛɔɲ") <= set(translated)
