@@ -9,9 +9,9 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import webhooks
 from bot.config import Settings, get_settings
 from bot.runtime import Runtime
+from bot.web import gateway, twilio, ussd
 
 
 def _health(runtime: Runtime) -> dict[str, str]:
@@ -41,7 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="baro", lifespan=lifespan)
     app.state.runtime = runtime
-    app.include_router(webhooks.router)
+    for module in (twilio, ussd, gateway):
+        app.include_router(module.router)
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:

@@ -100,12 +100,16 @@ def worker(burst: bool = typer.Option(False, help="Stop when the queues are empt
     """Run one RQ worker."""
     from rq import Queue, Worker
 
+    from bot.outbound import LANES
     from bot.queue import INTAKE_QUEUE
     from bot.runtime import get_runtime
 
     _logging()
     redis = get_runtime().redis
-    Worker([Queue(INTAKE_QUEUE, connection=redis)], connection=redis).work(burst=burst)
+    # Queues are drained in this order: intake, then replies to people, then bulk sends.
+    names = [INTAKE_QUEUE, LANES["reply"], LANES["bulk"]]
+    # The scheduler runs RQ's retries of transient send failures after their backoff.
+    Worker([Queue(name, connection=redis) for name in names], connection=redis).work(burst=burst, with_scheduler=True)
 
 
 @app.command()

@@ -47,6 +47,30 @@ class Settings(BaseSettings):
     # French folded) so that an SMS stays in the cheaper GSM-7 alphabet.
     sms_alphabet: Literal["unicode", "gsm"] = "unicode"
     whatsapp_alphabet: Literal["unicode", "gsm"] = "unicode"
+    ussd_alphabet: Literal["unicode", "gsm"] = "unicode"
+
+    # USSD (Africa's Talking protocol): the callback URL carries ?token=USSD_TOKEN.
+    ussd_token: str = ""
+    ussd_session_seconds: int = 300
+
+    # Outbound messages. SMS goes out through Twilio or a local aggregator's HTTP gateway
+    # (Twilio has no two-way SMS in Mali); none means USSD confirmations are not sent by SMS.
+    sms_provider: Literal["twilio", "gateway", "none"] = "twilio"
+    twilio_sms_from: str = ""
+    twilio_whatsapp_from: str = ""
+    # Outside WhatsApp's 24-hour window only an approved template may be sent; its one
+    # variable {{1}} carries the text.
+    whatsapp_template_sid: str = ""
+    # Tests point the real SDK at a local double of the Twilio API.
+    twilio_api_url: str = "https://api.twilio.com"
+    gateway_url: str = ""
+    gateway_token: str = ""  # sent as a bearer token to the gateway
+    gateway_secret: str = ""  # the gateway sends it with every inbound message
+    # Messages per second per sender, shared by all workers (a long code does about 1).
+    sms_per_second: float = 1.0
+    whatsapp_per_second: float = 10.0
+    send_attempts: int = 5
+    send_retry_seconds: list[int] = Field(default_factory=lambda: [10, 60, 300, 900])
     session_ttl_seconds: int = 30 * 60
     max_body_bytes: int = 64 * 1024
     max_text_chars: int = 4000

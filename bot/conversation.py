@@ -44,9 +44,14 @@ MY_REFERENCES_SHOWN = 5
 
 @dataclass
 class Handled:
-    reply: str | None
+    reply: str | None  # as sent on the inbound channel
     feedback_ids: list[int] = field(default_factory=list)
     duplicate: bool = False
+    contact_id: int | None = None
+    language: str | None = None
+    # A question is open: USSD keeps the session (CON) rather than closing it (END).
+    waiting: bool = False
+    unprepared_reply: str | None = None  # the reply as written, to send again on another channel
 
 
 class Conversations:
@@ -165,8 +170,11 @@ class Conversations:
         reply = db.scalar(select(Message.text).where(Message.in_reply_to_id == earlier.id).order_by(Message.id))
         return Handled(reply=reply, duplicate=True)
 
-    def handle(self, db: Session, inbound: InboundMessage) -> Handled:
-        """Store the message, advance the conversation, store the reply; the caller commits."""
+    def handle(self, db: Session, inbound: InboundMessage, fresh: bool = False) -> Handled:
+        """Store the message, advance the conversation, store the reply; the caller commits.
+
+        `fresh` starts over at the main menu (a new USSD session), whatever was pending.
+        """
         earlier = self._earlier_reply(db, inbound)
         if earlier:
             return earlier
@@ -183,15 +191,31 @@ class Conversations:
         db.flush()
 
         key = session_key(inbound.channel, contact.id)
-        turn = step(self.flows, self.store.load(db, key), self._context(db, contact), inbound.text)
+        session = None if fresh else self.store.load(db, key)
+        turn = step(self.flows, session, self._context(db, contact), inbound.text)
         outcome = carry_out(Effects(db, contact, message, self.vault), turn.actions)
         self.store.save(db, key, turn.session)
 
         # A refusal erases the contact's language, but the goodbye is still in the language they chose.
         lang = contact.language or next((a.values["language"] for a in turn.actions if a.values.get("language")), None)
-        reply = "\n".join(self.catalogues.render(r, lang, outcome.values) for r in turn.replies) or None
+        written = "\n".join(self.catalogues.render(r, lang, outcome.values) for r in turn.replies) or None
+        reply = prepare(written, self.alphabets.get(inbound.channel, "unicode")) if written else None
         if reply:
-            reply = prepare(reply, self.alphabets.get(inbound.channel, "unicode"))
-        if reply:
-            db.add(Message(contact_id=contact.id, channel=inbound.channel, direction="out", in_reply_to_id=message.id, text=reply))
-        return Handled(reply=reply, feedback_ids=outcome.feedback_ids)
+            db.add(
+                Message(
+                    contact_id=contact.id,
+                    channel=inbound.channel,
+                    direction="out",
+                    in_reply_to_id=message.id,
+                    text=reply,
+                    status="replied",
+                )
+            )
+        return Handled(
+            reply=reply,
+            feedback_ids=outcome.feedback_ids,
+            contact_id=contact.id,
+            language=lang or self.catalogues.default,
+            waiting=bool(turn.session) and not turn.session.get("parked"),
+            unprepared_reply=written,
+        )

@@ -14,7 +14,9 @@ from pathlib import Path
 from honcho.environ import parse_procfile
 from honcho.manager import Manager
 from redis import Redis
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+from redis.retry import Retry
 
 from bot.config import LOCAL_ENV_FILE, ROOT, Settings
 
@@ -61,8 +63,9 @@ def _die_with_parent() -> None:
 
 
 def _ping(socket: Path) -> bool:
+    # No retries: redis-py's default backoff turns one refused ping into seconds of waiting.
     try:
-        return Redis(unix_socket_path=str(socket), socket_timeout=0.5).ping()
+        return Redis(unix_socket_path=str(socket), socket_timeout=0.5, retry=Retry(NoBackoff(), 0)).ping()
     except (RedisError, OSError):
         return False
 

@@ -94,6 +94,7 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("channel", "provider_id", name="uq_message_provider_id"),
         Index("ix_message_contact_created", "contact_id", "created_at"),
+        Index("ix_message_status", "status", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,6 +108,17 @@ class Message(Base):
     # True once the text was erased because the person refused consent.
     redacted: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Outbound only. `replied` went back in the webhook's own answer; the others are the
+    # pipeline's: pending -> claimed -> queued (the provider has it) -> sent -> delivered |
+    # undelivered | failed | read; retry after a transient failure; unknown when the provider
+    # may or may not have it; cancelled when the person opted out first.
+    status: Mapped[str | None] = mapped_column(String(20))
+    lane: Mapped[str | None] = mapped_column(String(10))  # reply | bulk
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    error_code: Mapped[str | None] = mapped_column(String(20))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    status_at: Mapped[datetime | None]
 
 
 class Feedback(Base):

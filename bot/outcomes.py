@@ -20,4 +20,4 @@ SIGNUP_STATUS = {
     "confirmed": N_("status", "you are signed up for the assembly."),
     "waitlist": N_("status", "you are on the waiting list for the assembly."),
 }
-NOT_FOUND = N_("status", "we find no such reference sent from your number. Check it, or send MENU.")
+NOT_FOUND = N_("status", "we find no such reference sent from your number. Check it and send 5 to try again.")

@@ -9,12 +9,15 @@ from redis import Redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.channels.gateway import GatewaySender
+from bot.channels.twilio import TwilioSender, make_client
 from bot.config import Settings, get_settings
 from bot.conversation import Conversations
 from bot.db import make_engine, make_sessionmaker
 from bot.engine.check import check_flows
 from bot.engine.flow import load_flows
 from bot.i18n import Catalogues
+from bot.pacing import Pacer
 from bot.sessions import SessionStore
 from bot.vault import Vault
 
@@ -54,11 +57,50 @@ class Runtime:
         return Conversations(
             flows=flows,
             catalogues=self.catalogues,
-            vault=Vault(self.settings.secret_key),
+            vault=self.vault,
             store=SessionStore(self.redis, self.settings.session_ttl_seconds),
             region=self.settings.default_region,
             alphabets={"sms": self.settings.sms_alphabet, "whatsapp": self.settings.whatsapp_alphabet},
         )
+
+    @cached_property
+    def ussd_sessions(self) -> SessionStore:
+        """Per USSD session: the text last answered and its pages; short-lived like the session itself."""
+        return SessionStore(self.redis, self.settings.ussd_session_seconds)
+
+    @cached_property
+    def vault(self) -> Vault:
+        self.settings.require_secrets()
+        return Vault(self.settings.secret_key)
+
+    @cached_property
+    def pacer(self) -> Pacer:
+        return Pacer(self.redis)
+
+    @property
+    def rates(self) -> dict[str, float]:
+        return {"sms": self.settings.sms_per_second, "whatsapp": self.settings.whatsapp_per_second}
+
+    @cached_property
+    def senders(self) -> dict[str, object]:
+        """The provider that sends each outbound channel, as configured."""
+        settings = self.settings
+        senders: dict[str, object] = {}
+        if settings.twilio_account_sid and (settings.twilio_sms_from or settings.twilio_whatsapp_from):
+            twilio_sender = TwilioSender(
+                make_client(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_url),
+                sms_from=settings.twilio_sms_from,
+                whatsapp_from=settings.twilio_whatsapp_from,
+                template_sid=settings.whatsapp_template_sid,
+                status_callback=f"{settings.public_url}/webhooks/twilio/status",
+            )
+            if settings.twilio_whatsapp_from:
+                senders["whatsapp"] = twilio_sender
+            if settings.sms_provider == "twilio" and settings.twilio_sms_from:
+                senders["sms"] = twilio_sender
+        if settings.sms_provider == "gateway" and settings.gateway_url:
+            senders["sms"] = GatewaySender(settings.gateway_url, settings.gateway_token)
+        return senders
 
     def close(self) -> None:
         if "engine" in self.__dict__:

@@ -116,8 +116,8 @@ def test_follow_up_on_someone_elses_reference_reveals_nothing(make_phone, runtim
     stranger = make_phone("+22370000022")
     stranger.converse(*ONBOARD_FR, "5")  # no reference of their own: asked to type one
     reply = stranger.send(reference)
-    assert reply == f"Référence {reference} : nous ne trouvons pas cette référence pour votre numéro. Vérifiez-la, ou envoyez MENU."
-    assert stranger.converse("5", "ZZZZZZ").endswith("nous ne trouvons pas cette référence pour votre numéro. Vérifiez-la, ou envoyez MENU.")
+    assert reply == f"Référence {reference} : nous ne trouvons pas cette référence pour votre numéro. Vérifiez-la et envoyez 5 pour réessayer."
+    assert stranger.converse("5", "ZZZZZZ").endswith("nous ne trouvons pas cette référence pour votre numéro. Vérifiez-la et envoyez 5 pour réessayer.")
 
 
 def test_a_sign_up_reference_tells_the_sign_up(phone):

@@ -5,6 +5,7 @@ temporary directory once per run (what `pybabel compile` does), so the suite nei
 nor writes the `.mo` files in `locales/`, which other people rebuild while we run.
 """
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from babel.messages.pofile import read_po
 from bot.engine.flow import FlowSet, load_flows
 from bot.engine.interpreter import Choice, Context, Turn, step
 from bot.i18n import DOMAIN, Catalogues
+from bot.outcomes import ASSEMBLY_LABEL
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOWS_DIR = ROOT / "flows"
@@ -23,6 +25,30 @@ LANGUAGES = ["fr", "bm"]
 
 # The sites a deployment has configured, in menu order; labels are plain names, not translated.
 SITES = (Choice("niamana", "Niamana"), Choice("senou", "Sénou"), Choice("faladie", "Faladié"))
+
+
+def assembly(number: int, site: str, title: str, when: datetime, place: str, *, full=False, mine=False, reference=None):
+    """One upcoming assembly as a menu choice, built the way bot/conversation.py `_assemblies` builds it."""
+    return Choice(
+        value=str(number),
+        label=ASSEMBLY_LABEL,
+        group=site,
+        params={"title": title, "when": when, "place": place},
+        attrs={"title": title, "when": when, "full": full, "mine": mine, "reference": reference},
+    )
+
+
+# The upcoming assemblies of every site, soonest first (the flow keeps those of the person's site).
+# Faladié has none. Times are in UTC, which is also Bamako's time (and the catalogues' timezone here).
+ASSEMBLIES = (
+    assembly(21, "senou", "Assemblée de Sénou", datetime(2026, 11, 28, 16, 0, tzinfo=UTC), "École B"),
+    assembly(11, "niamana", "Assemblée des femmes", datetime(2026, 11, 29, 10, 0, tzinfo=UTC), "Centre de santé"),
+    assembly(12, "niamana", "Assemblée des jeunes", datetime(2026, 12, 5, 9, 30, tzinfo=UTC), "Terrain", full=True),
+    assembly(
+        13, "niamana", "Assemblée générale", datetime(2026, 12, 12, 15, 0, tzinfo=UTC), "Mosquée",
+        mine=True, reference="M4RX7Q",
+    ),
+)
 
 
 @pytest.fixture(scope="session")
@@ -53,10 +79,17 @@ def catalogues(tmp_path_factory) -> Catalogues:
 def make_context(catalogues):
     """A Context as the conversation layer builds it, for a person with the given facts."""
 
-    def make(**facts) -> Context:
+    def make(choices=None, **facts) -> Context:
+        """`choices` replaces data menus by name, e.g. {"assemblies": ()} for a site with none planned."""
         return Context(
             facts={"language": None, "consent": False, "site": None, "opted_out": False, **facts},
-            choices={"sites": SITES, "languages": catalogues.language_choices()},
+            choices={
+                "sites": SITES,
+                "languages": catalogues.language_choices(),
+                "assemblies": ASSEMBLIES,
+                "my_references": (),
+                **(choices or {}),
+            },
             keywords=catalogues.keywords(),
             spellings=catalogues.spellings,
         )
@@ -69,17 +102,21 @@ class Phone:
     actions change about the contact (as bot/effects.py does), and shows each answer the way
     the person reads it, rendered by the Catalogues in the contact's language."""
 
-    def __init__(self, flows: FlowSet, catalogues: Catalogues, make_context, session=None, **facts):
+    def __init__(self, flows: FlowSet, catalogues: Catalogues, make_context, session=None, choices=None, **facts):
         self.flows = flows
+        self.choices = choices
         self.catalogues = catalogues
         self.make_context = make_context
         self.facts = {"language": None, "consent": False, "site": None, "opted_out": False, **facts}
         self.session = session
         self.turn: Turn | None = None
 
-    def send(self, text: str, reference: str | None = None) -> str:
-        """Send one SMS; returns the reply text as it appears on the phone ('' when none)."""
-        self.turn = step(self.flows, self.session, self.make_context(**self.facts), text)
+    def send(self, text: str, reference: str | None = None, **outcome) -> str:
+        """Send one SMS; returns the reply text as it appears on the phone ('' when none).
+
+        `reference` and `outcome` are what the conversation layer passes to render after carrying
+        out the actions (bot/effects.py Outcome.values: reference, signup, status)."""
+        self.turn = step(self.flows, self.session, self.make_context(self.choices, **self.facts), text)
         self.session = self.turn.session
         self._carry_out()
         # As bot/conversation.py: the contact's language, else the one the actions carried
@@ -87,7 +124,7 @@ class Phone:
         lang = self.facts["language"] or next(
             (a.values["language"] for a in self.turn.actions if a.values.get("language")), None
         )
-        extra = {"reference": reference} if reference else None
+        extra = {**({"reference": reference} if reference else {}), **outcome} or None
         return "\n".join(self.catalogues.render(reply, lang, extra) for reply in self.turn.replies)
 
     def _carry_out(self) -> None:
@@ -118,16 +155,18 @@ class Phone:
 
     @property
     def waiting_at(self) -> str | None:
-        """`flow.state` the next message will answer, or None when the conversation is over."""
+        """`flow.state` the next message will answer (`main.menu` after a flow's last message too),
+        or None when nothing waits (a refusal, an opt-out, HELP with no conversation)."""
         return f"{self.session['flow']}.{self.session['state']}" if self.session else None
 
 
 @pytest.fixture
 def phone(flows, catalogues, make_context):
-    """A phone factory: `phone()` is a number baro has never seen; pass facts for a known contact."""
+    """A phone factory: `phone()` is a number baro has never seen; pass facts for a known contact,
+    and `choices` to replace data menus (assemblies, my_references) for this person."""
 
-    def make(session=None, **facts) -> Phone:
-        return Phone(flows, catalogues, make_context, session=session, **facts)
+    def make(session=None, choices=None, **facts) -> Phone:
+        return Phone(flows, catalogues, make_context, session=session, choices=choices, **facts)
 
     return make
 
@@ -159,3 +198,9 @@ class FlowCopy:
 @pytest.fixture
 def flow_copy(tmp_path) -> FlowCopy:
     return FlowCopy(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def make_assembly():
+    """`make_assembly(number, site, title, when, place, full=, mine=, reference=)`: one assembly choice."""
+    return assembly

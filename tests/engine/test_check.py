@@ -61,13 +61,30 @@ def test_the_real_flows_are_complete_in_every_language(flows, catalogues):
 
 def test_an_option_going_to_a_state_that_does_not_exist_is_named(flow_copy):
     def misspell(doc):
-        option = doc["states"]["menu"]["options"][2]
-        assert option["next"] == "not_open"
-        option["next"] = "not_opened"
+        option = doc["states"]["menu"]["options"][5]
+        assert option["next"] == "language"
+        option["next"] = "langauge"
 
     flow_copy.edit("main", misspell)
 
-    assert problems_of(flow_copy) == ["main.yaml: state `menu`: goes to unknown target `not_opened`"]
+    assert problems_of(flow_copy) == ["main.yaml: state `menu`: goes to unknown target `langauge`"]
+
+
+def test_a_branch_going_to_a_state_that_does_not_exist_is_named(flow_copy):
+    def misspell(doc):
+        branch = doc["states"]["pick"]["branch"][1]
+        assert branch == {"if": "assembly_full", "next": "full"}
+        branch["next"] = "ful"
+
+    flow_copy.edit("assembly", misspell)
+
+    assert problems_of(flow_copy) == ["assembly.yaml: state `pick`: goes to unknown target `ful`"]
+
+
+def test_an_if_empty_going_to_a_state_that_does_not_exist_is_named(flow_copy):
+    flow_copy.edit("followup", lambda doc: doc["states"]["reference"].update(if_empty="type_ref"))
+
+    assert problems_of(flow_copy) == ["followup.yaml: state `reference`: goes to unknown target `type_ref`"]
 
 
 def test_an_option_going_to_a_flow_that_does_not_exist_is_named(flow_copy):
@@ -131,10 +148,11 @@ def test_a_loop_of_messages_is_named_for_every_state_caught_in_it(flow_copy):
 
 
 def test_a_loop_back_to_the_main_menu_is_a_way_back(flow_copy):
-    def add_retry(doc):
-        doc["states"]["not_open"]["next"] = "menu"
+    def back_to_menu(doc):
+        assert "next" not in doc["states"]["already"]
+        doc["states"]["already"]["next"] = "@main"
 
-    flow_copy.edit("main", add_retry)
+    flow_copy.edit("assembly", back_to_menu)
 
     assert problems_of(flow_copy) == []
 

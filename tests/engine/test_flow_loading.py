@@ -11,14 +11,17 @@ from bot.engine.flow import Effect, FlowError, Text, load_flow, load_flows
 # The real flows.
 
 
-def test_the_deployment_has_its_four_flows_entering_at_welcome(flows):
-    assert set(flows.flows) == {"welcome", "main", "complaint", "need"}
+def test_the_deployment_has_its_seven_flows_entering_at_welcome(flows):
+    assert set(flows.flows) == {"welcome", "main", "complaint", "need", "assembly", "confidential", "followup"}
     assert (flows.entry, flows.main) == ("welcome", "main")
     assert {name: flow.start for name, flow in flows.flows.items()} == {
         "welcome": "language",
         "main": "menu",
         "complaint": "site",
         "need": "site",
+        "assembly": "site",
+        "confidential": "what",
+        "followup": "reference",
     }
 
 
@@ -28,12 +31,15 @@ def test_the_main_menu_numbers_are_the_ones_on_the_posters(flows):
     assert [(o.key, o.label.msgid, o.next) for o in menu.options] == [
         ("1", "Report a problem", "@complaint"),
         ("2", "Tell a need", "@need"),
-        ("3", "Citizen assembly", "not_open"),
-        ("4", "Confidential report", "not_open"),
-        ("5", "Follow a reference", "not_open"),
+        ("3", "Citizen assembly", "@assembly"),
+        ("4", "Confidential report", "@confidential"),
+        ("5", "Follow a reference", "@followup"),
         ("6", "Language", "language"),
     ]
     assert flows.resolve("main", "@complaint") == ("complaint", "site")
+    assert flows.resolve("main", "@assembly") == ("assembly", "site")
+    assert flows.resolve("main", "@confidential") == ("confidential", "what")
+    assert flows.resolve("main", "@followup") == ("followup", "reference")
     assert flows.resolve("main", "language") == ("main", "language")
 
 
@@ -74,6 +80,43 @@ def test_the_effects_and_the_kinds_of_question_are_read(flows):
     assert [o.effects for o in consent.options] == [(Effect("accept_consent"),), (Effect("refuse_consent"),)]
     assert flows.state("complaint", "site").choose == "sites"
     assert not flows.state("complaint", "done").waits
+
+
+def test_the_assembly_menu_is_filtered_by_site_and_branches_on_what_was_chosen(flows):
+    pick = flows.state("assembly", "pick")
+
+    assert (pick.choose, pick.filter, pick.if_empty, pick.save, pick.is_menu, pick.text_input) == (
+        "assemblies",
+        "site",
+        "none_coming",
+        "assembly",
+        True,
+        False,
+    )
+    # Already signed up comes first: a full assembly one is signed up for is not offered its waiting list.
+    assert pick.branch == (("assembly_mine", "already"), ("assembly_full", "full"))
+    assert pick.next == "confirm"
+    assert pick.targets == ("confirm", "none_coming", "already", "full")
+    assert [o.effects for o in flows.state("assembly", "confirm").options] == [(Effect("sign_up", "confirmed"),), ()]
+    assert [o.effects for o in flows.state("assembly", "full").options] == [(Effect("sign_up", "waitlist"),), ()]
+    assert [o.effects for o in flows.state("assembly", "none_coming").options] == [(Effect("notify_assemblies"),), ()]
+
+
+def test_menus_that_also_take_words_are_read_as_both(flows):
+    details = flows.state("confidential", "details")
+    reference = flows.state("followup", "reference")
+
+    assert (details.is_menu, details.text_input, details.waits) == (True, True, True)
+    assert [(o.key, o.value) for o in details.options] == [("0", "")]
+    assert (reference.choose, reference.if_empty, reference.text_input, reference.save) == (
+        "my_references",
+        "type_reference",
+        True,
+        "reference",
+    )
+    assert reference.effects == (Effect("lookup_reference"),)
+    assert flows.state("confidential", "done").effects == (Effect("submit", "confidential"),)
+    assert not flows.state("confidential", "done").waits
 
 
 def test_each_state_knows_the_line_of_its_document_where_it_starts(flows):

@@ -1,0 +1,1 @@
+"""HTTP endpoints the providers call, one router per provider."""
