@@ -181,3 +181,41 @@ def phone(client, settings) -> Phone:
 @pytest.fixture
 def make_phone(client, settings):
     return lambda number: Phone(client, number, settings.twilio_auth_token)
+
+
+@pytest.fixture
+def twilio(environment, monkeypatch):
+    """The real Twilio SDK pointed at a local double of its API, for the web app and for workers.
+
+    Sends are paced fast and retried at once, so tests see the whole pipeline in milliseconds.
+    """
+    from tests.twilio_double import TwilioDouble
+
+    with TwilioDouble(environment["TWILIO_ACCOUNT_SID"], environment["TWILIO_AUTH_TOKEN"]) as double:
+        for key, value in {
+            "TWILIO_API_URL": double.url,
+            "TWILIO_SMS_FROM": "+22320000000",
+            "TWILIO_WHATSAPP_FROM": "+22320000001",
+            "WHATSAPP_TEMPLATE_SID": "HX" + "0" * 32,
+            "SMS_PER_SECOND": "1000",
+            "WHATSAPP_PER_SECOND": "1000",
+            "SEND_RETRY_SECONDS": "[0]",
+            "USSD_TOKEN": "ussd-secret",
+        }.items():
+            monkeypatch.setenv(key, value)
+        get_settings.cache_clear()
+        runtime_module._by_process.clear()
+        yield double
+    get_settings.cache_clear()
+    runtime_module._by_process.clear()
+
+
+def run_worker(redis) -> None:
+    """A real forking RQ worker over every queue, in burst mode: it stops when they are empty."""
+    from rq import Queue, Worker
+
+    from bot.outbound import LANES
+    from bot.queue import INTAKE_QUEUE
+
+    queues = [Queue(name, connection=redis) for name in (INTAKE_QUEUE, *LANES.values())]
+    Worker(queues, connection=redis).work(burst=True, with_scheduler=True)

@@ -1,0 +1,285 @@
+"""The outbound pipeline: stored first, sent by a real RQ worker through the real Twilio SDK, at most once."""
+
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from redis import Redis
+from sqlalchemy import select, update
+
+from bot.channels.base import TransientSendError
+from bot.db import transaction
+from bot.models import Contact, Message, utcnow
+from bot.outbound import enqueue_sends, queue_message
+from tests.conftest import TEST_URL, run_worker, sign
+from workers.jobs import send_message
+
+NUMBER = "+22370000061"
+STATUS_PATH = "/webhooks/twilio/status"
+
+
+@pytest.fixture
+def person(twilio, make_phone, runtime):
+    """A consented French speaker who has written from SMS; returns their contact id."""
+    make_phone(NUMBER).converse("Bonjour", "1", "1")
+    with runtime.sessions() as db:
+        return db.scalar(select(Contact.id))
+
+
+def queue(runtime, contact_id: int, text: str, channel: str = "sms", lane: str = "reply") -> int:
+    with transaction(runtime.sessions) as db:
+        message_id = queue_message(db, contact_id, channel, text, lane).id
+    settings = runtime.settings
+    enqueue_sends(runtime.redis, [(message_id, lane)], settings.send_attempts, settings.send_retry_seconds)
+    return message_id
+
+
+def stored(runtime, message_id: int) -> Message:
+    with runtime.sessions() as db:
+        return db.get(Message, message_id)
+
+
+def test_a_queued_message_is_sent_once_with_a_status_callback(twilio, person, runtime):
+    message_id = queue(runtime, person, "Votre cas est résolu.")
+    run_worker(runtime.redis)
+    (sent,) = twilio.sent
+    assert sent.form["To"] == NUMBER and sent.form["From"] == "+22320000000"
+    assert sent.form["Body"] == "Votre cas est résolu."
+    assert sent.form["StatusCallback"] == f"{TEST_URL}{STATUS_PATH}"
+    message = stored(runtime, message_id)
+    assert (message.status, message.provider_id, message.attempts) == ("queued", sent.sid, 1)
+
+
+def test_a_job_that_runs_twice_sends_once(twilio, person, runtime):
+    message_id = queue(runtime, person, "Une fois")
+    assert send_message(message_id) == "queued"
+    assert send_message(message_id) == "nothing to send"
+    enqueue_sends(runtime.redis, [(message_id, "reply")], 5, [0])  # and again through RQ
+    run_worker(runtime.redis)
+    assert len(twilio.sent) == 1
+
+
+@pytest.mark.parametrize("status", [500, 503, 429])
+def test_a_transient_failure_is_retried_until_it_goes_through(twilio, person, runtime, status):
+    twilio.fail_next(2, status=status)
+    message_id = queue(runtime, person, "Réessayez")
+    run_worker(runtime.redis)
+    assert [r.status for r in twilio.requests] == [status, status, 201]
+    message = stored(runtime, message_id)
+    assert (message.status, message.attempts, len(twilio.sent)) == ("queued", 3, 1)
+
+
+def test_retries_stop_after_the_configured_attempts(twilio, person, runtime):
+    twilio.fail_next(10, status=500)
+    message_id = queue(runtime, person, "Jamais")
+    run_worker(runtime.redis)
+    message = stored(runtime, message_id)
+    assert (message.status, message.attempts) == ("failed", runtime.settings.send_attempts)
+    assert len(twilio.requests) == runtime.settings.send_attempts and twilio.sent == []
+
+
+def test_a_refused_connection_is_retried(twilio, person, runtime, monkeypatch):
+    monkeypatch.setattr(runtime.settings, "twilio_api_url", "http://127.0.0.1:1")
+    message_id = queue(runtime, person, "Personne au bout")
+    with pytest.raises(TransientSendError):
+        send_message(message_id)  # raised so that RQ schedules the retry
+    message = stored(runtime, message_id)
+    assert (message.status, message.error_code) == ("retry", "network")
+
+
+def test_a_permanent_refusal_is_recorded_with_its_reason_and_not_retried(twilio, person, runtime):
+    twilio.fail_next(1, status=400, code=21211, message="The 'To' number is not a valid phone number.")
+    message_id = queue(runtime, person, "Mauvais numéro")
+    run_worker(runtime.redis)
+    message = stored(runtime, message_id)
+    assert (message.status, message.error_code, len(twilio.requests)) == ("failed", "21211", 1)
+    assert "not a valid phone number" in message.error_message
+
+
+def test_an_unsubscribed_number_is_marked_opted_out(twilio, person, runtime):
+    twilio.opted_out.add(NUMBER)
+    message_id = queue(runtime, person, "Bonjour")
+    run_worker(runtime.redis)
+    assert stored(runtime, message_id).error_code == "21610"
+    with runtime.sessions() as db:
+        assert db.get(Contact, person).opted_out_at is not None
+    later = queue(runtime, person, "Encore")
+    run_worker(runtime.redis)
+    assert stored(runtime, later).status == "cancelled" and len(twilio.requests) == 1
+
+
+def test_an_answer_lost_on_the_way_back_is_never_sent_again(twilio, person, runtime):
+    twilio.drop_next(1)
+    message_id = queue(runtime, person, "Peut-être parti")
+    run_worker(runtime.redis)
+    message = stored(runtime, message_id)
+    assert message.status == "unknown" and len(twilio.requests) == 1
+
+
+def test_nothing_is_sent_to_someone_who_opted_out(twilio, make_phone, person, runtime):
+    make_phone(NUMBER).send("STOP")
+    message_id = queue(runtime, person, "Rappel")
+    run_worker(runtime.redis)
+    assert stored(runtime, message_id).status == "cancelled" and twilio.requests == []
+
+
+def test_whatsapp_inside_the_window_is_free_text(twilio, make_phone, runtime):
+    make_phone("whatsapp:+22370000062").converse("I ni ce", "2", "1")
+    with runtime.sessions() as db:
+        contact_id = db.scalar(select(Contact.id))
+    queue(runtime, contact_id, "I ka ko ɲɛnabɔra.", channel="whatsapp")
+    run_worker(runtime.redis)
+    (sent,) = twilio.sent
+    assert (sent.form["To"], sent.form["Body"]) == ("whatsapp:+22370000062", "I ka ko ɲɛnabɔra.")
+    assert sent.form["From"] == "whatsapp:+22320000001" and "ContentSid" not in sent.form
+
+
+def test_whatsapp_outside_the_window_uses_the_approved_template(twilio, make_phone, runtime):
+    make_phone("whatsapp:+22370000063").converse("I ni ce", "2", "1")
+    with transaction(runtime.sessions) as db:
+        db.execute(update(Message).values(created_at=utcnow() - timedelta(hours=25)))
+        contact_id = db.scalar(select(Contact.id))
+    queue(runtime, contact_id, "Lajɛ bɛ kɛ sini.", channel="whatsapp", lane="bulk")
+    run_worker(runtime.redis)
+    (sent,) = twilio.sent
+    assert sent.form["ContentSid"] == runtime.settings.whatsapp_template_sid
+    assert json.loads(sent.form["ContentVariables"]) == {"1": "Lajɛ bɛ kɛ sini."}
+    assert "Body" not in sent.form
+
+
+def test_without_a_template_outside_the_window_the_reason_is_recorded(twilio, make_phone, runtime, monkeypatch):
+    monkeypatch.setattr(runtime.settings, "whatsapp_template_sid", "")
+    make_phone("whatsapp:+22370000064").converse("I ni ce", "2", "1")
+    with transaction(runtime.sessions) as db:
+        db.execute(update(Message).values(created_at=utcnow() - timedelta(hours=25)))
+        contact_id = db.scalar(select(Contact.id))
+    message_id = queue(runtime, contact_id, "Lajɛ", channel="whatsapp")
+    run_worker(runtime.redis)
+    message = stored(runtime, message_id)
+    assert (message.status, message.error_code) == ("failed", "no_template") and twilio.requests == []
+
+
+def post_status(client, url_path: str, form: dict, token: str):
+    return client.post(url_path, data=form, headers={"X-Twilio-Signature": sign(token, TEST_URL + url_path, form)})
+
+
+def test_delivery_statuses_are_recorded_in_order(twilio, person, client, runtime, settings):
+    message_id = queue(runtime, person, "Statut")
+    run_worker(runtime.redis)
+    sid = twilio.sent[0].sid
+    for state in ("sent", "delivered"):
+        _, form = twilio.status_callback(sid, state)
+        assert post_status(client, STATUS_PATH, form, settings.twilio_auth_token).status_code == 204
+    _, late = twilio.status_callback(sid, "sent")  # arrives after "delivered"
+    post_status(client, STATUS_PATH, late, settings.twilio_auth_token)
+    assert stored(runtime, message_id).status == "delivered"
+
+
+def test_a_failed_delivery_keeps_its_error_code_and_21610_opts_out(twilio, person, client, runtime, settings):
+    queue(runtime, person, "Statut")
+    run_worker(runtime.redis)
+    _, form = twilio.status_callback(twilio.sent[0].sid, "undelivered", error_code="21610")
+    post_status(client, STATUS_PATH, form, settings.twilio_auth_token)
+    with runtime.sessions() as db:
+        message = db.scalar(select(Message).where(Message.provider_id == twilio.sent[0].sid))
+        assert (message.status, message.error_code) == ("undelivered", "21610")
+        assert db.get(Contact, person).opted_out_at is not None
+
+
+def test_an_unsigned_status_callback_is_refused(twilio, person, client, runtime):
+    message_id = queue(runtime, person, "Statut")
+    run_worker(runtime.redis)
+    _, form = twilio.status_callback(twilio.sent[0].sid, "delivered")
+    assert client.post(STATUS_PATH, data=form).status_code == 403
+    assert stored(runtime, message_id).status == "queued"
+
+
+def test_messages_queued_while_redis_was_down_are_swept_and_sent(twilio, person, runtime):
+    with transaction(runtime.sessions) as db:
+        message_id = queue_message(db, person, "sms", "Après la panne").id
+    enqueue_sends(Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2), [(message_id, "reply")], 5, [0])
+    with transaction(runtime.sessions) as db:
+        db.execute(update(Message).where(Message.id == message_id).values(created_at=utcnow() - timedelta(minutes=5)))
+    from workers.jobs import sweep_intake
+
+    assert sweep_intake() == 1
+    run_worker(runtime.redis)
+    assert stored(runtime, message_id).status == "queued" and len(twilio.sent) == 1
+
+
+class FakeGateway(BaseHTTPRequestHandler):
+    """A local aggregator's HTTP API: answers like the contract in bot/channels/gateway.py."""
+
+    received: list = []
+    answer = (200, {"id": "AGG-1"})
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        FakeGateway.received.append((self.headers["authorization"], body))
+        status, payload = FakeGateway.answer
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def gateway(twilio, monkeypatch):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeGateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    FakeGateway.received, FakeGateway.answer = [], (200, {"id": "AGG-1"})
+    for key, value in {
+        "SMS_PROVIDER": "gateway",
+        "GATEWAY_URL": f"http://127.0.0.1:{server.server_port}/send",
+        "GATEWAY_TOKEN": "out-token",
+        "GATEWAY_SECRET": "in-secret",
+    }.items():
+        monkeypatch.setenv(key, value)
+    from bot import runtime as runtime_module
+    from bot.config import get_settings
+
+    get_settings.cache_clear()
+    runtime_module._by_process.clear()
+    yield FakeGateway
+    server.shutdown()
+
+
+def test_sms_can_go_out_through_a_local_gateway(gateway, person, runtime):
+    message_id = queue(runtime, person, "Par l'agrégateur")
+    run_worker(runtime.redis)
+    ((authorization, body),) = gateway.received
+    assert authorization == "Bearer out-token"
+    assert body == {"to": NUMBER, "text": "Par l'agrégateur", "reference": str(message_id)}
+    assert (stored(runtime, message_id).status, stored(runtime, message_id).provider_id) == ("queued", "gw:AGG-1")
+
+
+def test_a_gateway_in_trouble_is_retried(gateway, person, runtime):
+    gateway.answer = (503, {"error": "busy"})
+    message_id = queue(runtime, person, "Occupé")
+    run_worker(runtime.redis)
+    assert stored(runtime, message_id).status == "failed" and len(gateway.received) == runtime.settings.send_attempts
+
+
+def test_the_gateway_delivers_inbound_messages_and_delivery_reports(gateway, client, runtime):
+    form = {"from": "+22370000065", "text": "Bonjour", "id": "in-1", "secret": "in-secret"}
+    response = client.post("/webhooks/gateway/sms", data=form)
+    assert response.status_code == 200 and "Bamanankan" in response.json()["reply"]
+    assert client.post("/webhooks/gateway/sms", data={**form, "secret": "wrong"}).status_code == 403
+    assert client.post("/webhooks/gateway/sms", data=form).json() == response.json()  # a retry, answered alike
+    with runtime.sessions() as db:
+        contact_id = db.scalar(select(Contact.id))
+        contact = db.get(Contact, contact_id)
+        contact.consent = "accepted"
+        db.commit()
+    message_id = queue(runtime, contact_id, "Suivi")
+    run_worker(runtime.redis)
+    report = {"id": "AGG-1", "status": "delivered", "secret": "in-secret"}
+    assert client.post("/webhooks/gateway/status", data=report).status_code == 204
+    assert stored(runtime, message_id).status == "delivered"
