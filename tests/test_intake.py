@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from rq import Queue, SimpleWorker, Worker
+from rq import Queue, SimpleWorker
 from sqlalchemy import select, update
 
 from bot.app import create_app
@@ -11,15 +11,10 @@ from bot.config import Settings
 from bot.models import ConversationFallback, Feedback, utcnow
 from bot.queue import INTAKE_QUEUE
 from fastapi.testclient import TestClient
-from tests.conftest import Phone
+from tests.conftest import Phone, run_worker
 from workers.jobs import intake_feedback, sweep_intake
 
 COMPLAINT = ("Bonjour", "1", "1", "1", "2", "3", "Le centre de santé est fermé")
-
-
-def run_worker(runtime) -> None:
-    """A real forking RQ worker, in burst mode: it stops when the queue is empty."""
-    Worker([Queue(INTAKE_QUEUE, connection=runtime.redis)], connection=runtime.redis).work(burst=True)
 
 
 def feedbacks(runtime) -> list[Feedback]:
@@ -32,7 +27,7 @@ def test_a_submission_is_queued_and_the_worker_makes_it_ready_for_triage(phone, 
     (feedback,) = feedbacks(runtime)
     assert feedback.ready_at is None
     assert Queue(INTAKE_QUEUE, connection=runtime.redis).count == 1
-    run_worker(runtime)
+    run_worker(runtime.redis)
     (feedback,) = feedbacks(runtime)
     assert feedback.ready_at is not None
     assert Queue(INTAKE_QUEUE, connection=runtime.redis).count == 0
@@ -68,7 +63,7 @@ def test_with_redis_down_the_person_is_answered_and_nothing_is_lost(redis_down_c
     with runtime.sessions.begin() as db:
         db.execute(update(Feedback).values(created_at=utcnow() - timedelta(minutes=5)))
     assert sweep_intake() == 1
-    run_worker(runtime)
+    run_worker(runtime.redis)
     assert feedbacks(runtime)[0].ready_at is not None
     assert sweep_intake() == 0
 
