@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-PO := $(wildcard locales/*/LC_MESSAGES/messages.po)
+PO := $(wildcard locales/*/LC_MESSAGES/*.po)
 MO := $(PO:.po=.mo)
 
 .PHONY: run test install locales extract update-locales check clean
@@ -25,15 +25,19 @@ $(STAMP): pyproject.toml
 locales: $(MO)
 
 %.mo: %.po $(STAMP)
-	$(BIN)/pybabel compile --domain messages --input-file $< --output-file $@
+	$(BIN)/pybabel compile --input-file $< --output-file $@
 
 # Translator workflow (see README): extract from flows and code, then merge into every catalogue.
+# Two domains: `messages` (what people read on their phones) and `admin` (the staff interface).
 extract: $(STAMP)
 	$(BIN)/pybabel extract -F locales/babel.cfg -k N_:1c,2 --add-comments=Translators: --sort-by-file \
 		--project=baro --version=1 --msgid-bugs-address=baro@localhost -o locales/messages.pot .
+	$(BIN)/pybabel extract -F locales/babel-admin.cfg --add-comments=Translators: --sort-by-file \
+		--project=baro --version=1 --msgid-bugs-address=baro@localhost -o locales/admin.pot .
 
 update-locales: extract
 	$(BIN)/pybabel update --domain messages --input-file locales/messages.pot --output-dir locales --width 100 --ignore-obsolete
+	$(BIN)/pybabel update --domain admin --input-file locales/admin.pot --output-dir locales --width 100 --ignore-obsolete
 
 check: install
 	$(BIN)/baro flows check

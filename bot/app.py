@@ -2,15 +2,23 @@
 
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+import hashlib
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.middleware.sessions import SessionMiddleware
 from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings, get_settings
 from bot.runtime import Runtime
+from bot.admin import cases, dashboard, home, inbox, login
+from bot.api import v1
+from bot.admin.security import LoginRequired
+from bot.admin.ui import Interface
 from bot.web import gateway, twilio, ussd
 
 
@@ -39,10 +47,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         runtime.close()
 
+    settings = runtime.settings
     app = FastAPI(title="baro", lifespan=lifespan)
     app.state.runtime = runtime
-    for module in (twilio, ussd, gateway):
+    app.state.interface = Interface(settings.locales_dir)
+    # Staff sessions: a signed cookie, its key derived from SECRET_KEY so it differs from the data keys.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=hashlib.sha256(b"baro staff session:" + settings.secret_key.encode()).hexdigest(),
+        session_cookie="baro_staff",
+        max_age=12 * 3600,
+        same_site="strict",
+        https_only=settings.public_url.startswith("https://"),
+    )
+    for module in (twilio, ussd, gateway, login, home, inbox, cases, dashboard, v1):
         app.include_router(module.router)
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, _error: LoginRequired) -> RedirectResponse:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/admin/login?next={quote(target)}", status_code=303)
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 import httpx
 import typer
 from redis.exceptions import RedisError
+from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator
 
 from bot.config import get_settings
@@ -16,8 +17,10 @@ from bot.config import get_settings
 app = typer.Typer(help="baro: a feedback line for displaced people, by SMS, USSD and WhatsApp.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 flows_app = typer.Typer(help="The conversation flows.", no_args_is_help=True)
+users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(flows_app, name="flows")
+app.add_typer(users_app, name="users")
 
 
 def _logging() -> None:
@@ -82,6 +85,49 @@ def flows_report() -> None:
         raise typer.Exit(1)
     for line in report(screens(flows, catalogues)):
         typer.echo(line)
+
+
+@users_app.command("create")
+def users_create(
+    email: str = typer.Option(..., help="The staff member's email, used to log in."),
+    role: str = typer.Option(..., help="admin, triage, protection or organizer."),
+    site: list[str] = typer.Option([], help="Limit a triage account to a site (slug); repeat for several."),
+    password: str = typer.Option("", help="Leave empty to generate one, shown once."),
+) -> None:
+    """Create a staff account."""
+    import secrets
+
+    from bot.accounts import create_user
+    from bot.db import transaction
+    from bot.runtime import get_runtime
+
+    chosen = password or secrets.token_urlsafe(12)
+    try:
+        with transaction(get_runtime().sessions) as db:
+            create_user(db, email, role, chosen, site)
+    except (ValueError, IntegrityError) as error:
+        typer.echo(f"not created: {error if isinstance(error, ValueError) else 'that email has an account'}", err=True)
+        raise typer.Exit(1) from error
+    typer.echo(f"created {role} account {email.strip().lower()}" + ("" if password else f"  password: {chosen}  (shown once)"))
+
+
+@users_app.command("token")
+def users_token(email: str = typer.Option(..., help="The account the token acts for.")) -> None:
+    """Print a new API token for /api/v1 (it replaces the previous one)."""
+    from sqlalchemy import func, select
+
+    from bot.accounts import issue_api_token
+    from bot.db import transaction
+    from bot.models import StaffUser
+    from bot.runtime import get_runtime
+
+    with transaction(get_runtime().sessions) as db:
+        user = db.scalar(select(StaffUser).where(func.lower(StaffUser.email) == email.strip().lower()))
+        if user is None:
+            typer.echo(f"no account for {email}", err=True)
+            raise typer.Exit(1)
+        token = issue_api_token(user)
+    typer.echo(token)
 
 
 @app.command()

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     # Messages per second per sender, shared by all workers (a long code does about 1).
     sms_per_second: float = 1.0
     whatsapp_per_second: float = 10.0
+    # Confidential reports: the protection focal points are alerted (on screen and at these
+    # numbers, E.164, comma-separated) and must act within the deadline.
+    protection_alert_numbers: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    protection_alert_channel: Literal["sms", "whatsapp"] = "sms"
+    protection_deadline_hours: int = 24
     send_attempts: int = 5
     send_retry_seconds: list[int] = Field(default_factory=lambda: [10, 60, 300, 900])
     session_ttl_seconds: int = 30 * 60
@@ -76,10 +81,10 @@ class Settings(BaseSettings):
     max_text_chars: int = 4000
     sweep_interval_seconds: int = 60
 
-    @field_validator("languages", mode="before")
+    @field_validator("languages", "protection_alert_numbers", mode="before")
     @classmethod
     def _split_languages(cls, value: object) -> object:
-        """Accept `LANGUAGES=fr,bm,ff`: one line of configuration per new language."""
+        """Accept comma-separated lists, e.g. `LANGUAGES=fr,bm,ff`: one line per new language."""
         if isinstance(value, str):
             return [code.strip() for code in value.split(",") if code.strip()]
         return value

@@ -31,6 +31,7 @@ def ensure_local_secrets(path: Path = LOCAL_ENV_FILE) -> bool:
         f"SECRET_KEY={secrets.token_urlsafe(32)}",
         f"TWILIO_ACCOUNT_SID=AC{secrets.token_hex(16)}",
         f"TWILIO_AUTH_TOKEN={secrets.token_hex(16)}",
+        f"USSD_TOKEN={secrets.token_urlsafe(16)}",
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     path.chmod(0o600)

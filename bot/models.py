@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -57,14 +57,33 @@ class Assembly(Base):
     site: Mapped[Site] = relationship()
 
 
+staff_site = Table(
+    "staff_site",
+    Base.metadata,
+    Column("staff_id", ForeignKey("staff_user.id", ondelete="CASCADE"), primary_key=True),
+    Column("site_id", ForeignKey("site.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
 class StaffUser(Base):
+    """A staff account: admin, triage (optionally limited to sites), protection or organizer."""
+
     __tablename__ = "staff_user"
+    __table_args__ = (UniqueConstraint("api_token_hash", name="uq_staff_user_api_token_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    active: Mapped[bool] = mapped_column(default=True, server_default="1")
+    interface_language: Mapped[str] = mapped_column(String(10), default="fr", server_default="fr")
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    # For /api/v1; only its hash is kept.
+    api_token_hash: Mapped[str | None] = mapped_column(String(64))
+
+    sites: Mapped[list[Site]] = relationship(secondary=staff_site)
 
 
 class Contact(Base):
@@ -125,7 +144,16 @@ class Feedback(Base):
     """A submission waiting for staff: a complaint, a need, a report."""
 
     __tablename__ = "feedback"
-    __table_args__ = (Index("ix_feedback_pending_intake", "ready_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_feedback_pending_intake", "ready_at", "created_at"),
+        # The inbox reads newest first, by keyset (created_at, id), often within one filter.
+        Index("ix_feedback_inbox", "confidential", "created_at", "id"),
+        Index("ix_feedback_status_inbox", "status", "created_at", "id"),
+        Index("ix_feedback_site_inbox", "site_id", "created_at", "id"),
+        Index("ix_feedback_kind_inbox", "kind", "created_at", "id"),
+        Index("ix_feedback_assignee_inbox", "assignee_id", "created_at", "id"),
+        Index("ix_feedback_contact", "contact_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(12), unique=True)
@@ -147,9 +175,20 @@ class Feedback(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set by the intake job: the item is in the triage queue.
     ready_at: Mapped[datetime | None]
+    # Triage.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", name="fk_feedback_assignee_id"))
+    tags: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
+    # What was done, as told to the person when the case was resolved (the follow-up quotes it).
+    outcome: Mapped[str | None] = mapped_column(Text)
+    first_response_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime | None]
+    # A confidential report's alert went to the protection focal points.
+    alerted_at: Mapped[datetime | None]
 
     site: Mapped[Site | None] = relationship()
     contact: Mapped[Contact] = relationship()
+    assignee: Mapped["StaffUser | None"] = relationship()
 
 
 class Signup(Base):
@@ -180,6 +219,47 @@ class AssemblyInterest(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     notified_at: Mapped[datetime | None]
+
+
+class CaseNote(Base):
+    """A staff note on a case; the person never sees it."""
+
+    __tablename__ = "case_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[StaffUser] = relationship()
+
+
+class CaseEvent(Base):
+    """The audit trail: every change to a case, and every reveal of a phone number (who, when, what)."""
+
+    __tablename__ = "case_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[StaffUser | None] = relationship()
+
+
+class CannedReply(Base):
+    """A reply staff can pick and edit before sending, written in each language."""
+
+    __tablename__ = "canned_reply"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    # {"fr": "...", "bm": "..."}: languages are data.
+    texts: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ConversationFallback(Base):

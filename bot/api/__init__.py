@@ -1,0 +1,1 @@
+"""The JSON API for integrations, token-authenticated, described in the OpenAPI schema."""
