@@ -28,7 +28,7 @@ PULAAR = {
 
 def compile_catalogues(locales, target, extra: dict[str, dict]) -> None:
     """What `make locales` does, into `target`, plus made-up catalogues for other languages."""
-    for po in locales.glob("*/LC_MESSAGES/messages.po"):
+    for po in locales.glob("*/LC_MESSAGES/*.po"):
         out = target / po.relative_to(locales).with_suffix(".mo")
         out.parent.mkdir(parents=True)
         with po.open("rb") as source, out.open("wb") as mo:
