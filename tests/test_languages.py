@@ -30,7 +30,7 @@ def compile_catalogues(locales, target, extra: dict[str, dict]) -> None:
     """What `make locales` does, into `target`, plus made-up catalogues for other languages."""
     for po in locales.glob("*/LC_MESSAGES/*.po"):
         out = target / po.relative_to(locales).with_suffix(".mo")
-        out.parent.mkdir(parents=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
         with po.open("rb") as source, out.open("wb") as mo:
             write_mo(mo, read_po(source))
     with (locales / "messages.pot").open("rb") as source:
