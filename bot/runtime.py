@@ -60,7 +60,11 @@ class Runtime:
             vault=self.vault,
             store=SessionStore(self.redis, self.settings.session_ttl_seconds),
             region=self.settings.default_region,
-            alphabets={"sms": self.settings.sms_alphabet, "whatsapp": self.settings.whatsapp_alphabet},
+            alphabets={
+                "sms": self.settings.sms_alphabet,
+                "whatsapp": self.settings.whatsapp_alphabet,
+                "ussd": self.settings.ussd_alphabet,
+            },
         )
 
     @cached_property

@@ -485,12 +485,6 @@ def test_stop_over_ussd_ends_the_session_with_the_notice(twilio, client, runtime
     assert pending_sms(runtime) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG bot/web/ussd.py:49 with bot/engine/interpreter.py:207: for an opted-out number the engine "
-    "answers nothing (right for SMS), so a USSD dial gets a blank 'END ' screen; the person cannot even "
-    "type START, since END closes the session",
-)
 def test_an_opted_out_person_who_dials_again_can_come_back(twilio, client, runtime):
     onboard(client, "1").press("STOP")
     again = Aggregator(client)
@@ -534,12 +528,6 @@ def test_a_body_that_is_not_utf8_is_a_bad_request(twilio, client, runtime):
     assert count(runtime, Message) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG bot/web/ussd.py:69 (ussd_callback): parse_qsl is called with its default errors='replace', so "
-    "percent-encoded bytes that are not UTF-8 (text=caf%E9) become U+FFFD and are stored, instead of a 400 "
-    "like bot.channels.twilio.parse_form (errors='strict') gives",
-)
 def test_a_percent_encoded_text_that_is_not_utf8_is_a_bad_request(twilio, client, runtime):
     response = _raw(client, b"sessionId=ATUid_1&phoneNumber=%2B22370000050&text=caf%E9")
     assert response.status_code == 400
@@ -569,3 +557,15 @@ def test_a_text_longer_than_any_session_is_a_bad_request(twilio, client, runtime
     response = client.post(f"{USSD}?token={TOKEN}", data={"sessionId": "ATUid_1", "phoneNumber": PHONE, "text": text})
     assert response.status_code == 400
     assert count(runtime, Message) == 0
+
+
+def test_a_confidential_report_over_ussd_is_not_confirmed_by_sms(twilio, client, runtime):
+    """An SMS would stay in the inbox of a phone that others may read: the screen alone shows the reference."""
+    caller = Aggregator(client, "ATUid_confidential", "+22370000059")
+    caller.dial()
+    last = caller.presses("1", "1", "4", "1", "0", "3")
+    assert last.startswith("END ")
+    run_worker(runtime.redis)
+    assert twilio.sent == []
+    with runtime.sessions() as db:
+        assert db.scalar(select(func.count()).select_from(Message).where(Message.status == "pending")) == 0

@@ -1,8 +1,6 @@
 """Twilio's messaging webhook (SMS and WhatsApp): verify, parse, and answer in TwiML."""
 
 import json
-from urllib.parse import parse_qsl
-
 import requests
 import urllib3
 from twilio.base.exceptions import TwilioRestException
@@ -24,15 +22,6 @@ from bot.phones import WHATSAPP_PREFIX
 
 # Twilio sends at most 10 media items; anything beyond is not from Twilio.
 MAX_MEDIA = 10
-
-
-def parse_form(body: bytes) -> dict[str, str]:
-    """The form fields, strictly UTF-8: Twilio never sends anything else."""
-    try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False, encoding="utf-8", errors="strict")
-    except UnicodeDecodeError as error:
-        raise BadRequest("the form is not valid UTF-8") from error
-    return dict(pairs)
 
 
 def signature_is_valid(auth_token: str, url: str, params: dict[str, str], signature: str | None) -> bool:

@@ -1,13 +1,11 @@
 """The generic HTTP SMS gateway's inbound messages and delivery reports (contract in bot/channels/gateway.py)."""
 
-from urllib.parse import parse_qsl
-
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from bot.channels import gateway
-from bot.channels.base import BadRequest
+from bot.channels.base import BadRequest, parse_form
 from bot.db import transaction
 from bot.outbound import record_status
 from bot.runtime import Runtime
@@ -19,10 +17,7 @@ router = APIRouter()
 async def _form(request: Request) -> dict[str, str] | Response:
     settings = request.app.state.runtime.settings
     try:
-        body = await read_body(request, settings.max_body_bytes)
-        form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-    except UnicodeDecodeError:
-        return refuse(BadRequest("the form is not valid UTF-8"))
+        form = parse_form(await read_body(request, settings.max_body_bytes))
     except BadRequest as error:
         return refuse(error)
     if not gateway.secret_is_valid(settings.gateway_secret, form.get("secret")):

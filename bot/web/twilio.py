@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from bot.channels import twilio
-from bot.channels.base import BadRequest
+from bot.channels.base import BadRequest, parse_form
 from bot.db import transaction
 from bot.outbound import record_status
 from bot.runtime import Runtime
@@ -17,7 +17,7 @@ async def _signed_form(request: Request) -> dict[str, str] | Response:
     """The form, if Twilio signed it; otherwise the response to give."""
     settings = request.app.state.runtime.settings
     try:
-        params = twilio.parse_form(await read_body(request, settings.max_body_bytes))
+        params = parse_form(await read_body(request, settings.max_body_bytes))
     except BadRequest as error:
         return refuse(error)
     # Twilio signs the public URL it called, which a proxy may hide from us.
