@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from starlette.middleware.sessions import SessionMiddleware
 from redis.exceptions import RedisError
 from sqlalchemy import text
@@ -20,6 +20,7 @@ from bot.api import v1
 from bot.admin.security import LoginRequired
 from bot.admin.ui import Interface
 from bot.web import gateway, twilio, ussd
+from bot.web.common import ProviderRefused
 
 
 def _health(runtime: Runtime) -> dict[str, str]:
@@ -62,6 +63,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for module in (twilio, ussd, gateway, login, home, inbox, cases, dashboard, v1):
         app.include_router(module.router)
+
+    @app.exception_handler(ProviderRefused)
+    async def provider_refused(_request: Request, error: ProviderRefused) -> PlainTextResponse:
+        return PlainTextResponse(str(error.detail), status_code=error.status_code)
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, _error: LoginRequired) -> RedirectResponse:

@@ -4,11 +4,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from fastapi import Request, Response
+from fastapi import HTTPException, Request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.channels.base import BadRequest, InboundMessage, TooLarge
+from bot.channels.base import BadRequest, InboundMessage, TooLarge, parse_form
 from bot.conversation import Handled
 from bot.db import transaction
 from bot.outbound import enqueue_sends
@@ -31,8 +31,21 @@ async def read_body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-def refuse(error: BadRequest) -> Response:
-    return Response(str(error), status_code=error.status, media_type="text/plain")
+class ProviderRefused(HTTPException):
+    """A provider's request we will not take: a 4xx with a plain-text reason (see bot.app)."""
+
+
+def refused(error: BadRequest) -> ProviderRefused:
+    """A provider's bad input as an HTTP error: a 4xx with the reason, never a 500."""
+    return ProviderRefused(status_code=error.status, detail=str(error))
+
+
+async def bounded_form(request: Request) -> dict[str, str]:
+    """The request's form: size-limited and strictly UTF-8 (a dependency of every provider endpoint)."""
+    try:
+        return parse_form(await read_body(request, request.app.state.runtime.settings.max_body_bytes))
+    except BadRequest as error:
+        raise refused(error) from error
 
 
 @dataclass

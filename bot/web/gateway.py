@@ -1,58 +1,44 @@
 """The generic HTTP SMS gateway's inbound messages and delivery reports (contract in bot/channels/gateway.py)."""
 
-from fastapi import APIRouter, Request, Response
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 
 from bot.channels import gateway
-from bot.channels.base import BadRequest, parse_form
+from bot.channels.base import BadRequest
 from bot.db import transaction
 from bot.outbound import record_status
-from bot.runtime import Runtime
-from bot.web.common import handle_message, read_body, refuse
+from bot.web.common import ProviderRefused, bounded_form, handle_message, refused
 
 router = APIRouter()
+REPORTED = ("sent", "delivered", "undelivered", "failed")
 
 
-async def _form(request: Request) -> dict[str, str] | Response:
-    settings = request.app.state.runtime.settings
-    try:
-        form = parse_form(await read_body(request, settings.max_body_bytes))
-    except BadRequest as error:
-        return refuse(error)
-    if not gateway.secret_is_valid(settings.gateway_secret, form.get("secret")):
-        return Response("invalid secret", status_code=403, media_type="text/plain")
+def gateway_form(request: Request, form: Annotated[dict, Depends(bounded_form)]) -> dict[str, str]:
+    """The form, if it carries the gateway's shared secret."""
+    if not gateway.secret_is_valid(request.app.state.runtime.settings.gateway_secret, form.get("secret")):
+        raise ProviderRefused(status_code=403, detail="invalid secret")
     return form
 
 
+GatewayForm = Annotated[dict, Depends(gateway_form)]
+
+
 @router.post("/webhooks/gateway/sms")
-async def inbound(request: Request) -> Response:
+def inbound(request: Request, form: GatewayForm) -> dict:
     """Answers `{"reply": text or null}`: the gateway sends the reply, as Twilio does with TwiML."""
-    runtime: Runtime = request.app.state.runtime
-    form = await _form(request)
-    if isinstance(form, Response):
-        return form
+    runtime = request.app.state.runtime
     try:
         message = gateway.to_inbound(form, runtime.settings.max_text_chars)
     except BadRequest as error:
-        return refuse(error)
-    handled = await run_in_threadpool(handle_message, runtime, message)
-    return JSONResponse({"reply": handled.reply})
+        raise refused(error) from error
+    return {"reply": handle_message(runtime, message).reply}
 
 
-@router.post("/webhooks/gateway/status")
-async def status(request: Request) -> Response:
-    runtime: Runtime = request.app.state.runtime
-    form = await _form(request)
-    if isinstance(form, Response):
-        return form
-    if not form.get("id") or form.get("status") not in ("delivered", "failed", "undelivered", "sent"):
-        return refuse(BadRequest("`id` and a known `status` are required"))
-
-    def record() -> None:
-        with transaction(runtime.sessions) as db:
-            error = form.get("error") or None
-            record_status(db, gateway.ID_PREFIX + form["id"], form["status"], "gateway" if error else None, error)
-
-    await run_in_threadpool(record)
-    return Response(status_code=204)
+@router.post("/webhooks/gateway/status", status_code=204)
+def status(request: Request, form: GatewayForm) -> None:
+    if not form.get("id") or form.get("status") not in REPORTED:
+        raise refused(BadRequest("`id` and a known `status` are required"))
+    error = form.get("error") or None
+    with transaction(request.app.state.runtime.sessions) as db:
+        record_status(db, gateway.ID_PREFIX + form["id"], form["status"], "gateway" if error else None, error)

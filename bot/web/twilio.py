@@ -1,59 +1,45 @@
 """Twilio's messaging webhook (SMS and WhatsApp) and its delivery status callbacks."""
 
-from fastapi import APIRouter, Request, Response
-from fastapi.concurrency import run_in_threadpool
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
 
 from bot.channels import twilio
-from bot.channels.base import BadRequest, parse_form
+from bot.channels.base import BadRequest
 from bot.db import transaction
 from bot.outbound import record_status
-from bot.runtime import Runtime
-from bot.web.common import handle_message, read_body, refuse
+from bot.web.common import ProviderRefused, bounded_form, handle_message, refused
 
 router = APIRouter()
 
 
-async def _signed_form(request: Request) -> dict[str, str] | Response:
-    """The form, if Twilio signed it; otherwise the response to give."""
+def signed_form(request: Request, form: Annotated[dict, Depends(bounded_form)]) -> dict[str, str]:
+    """The form, if Twilio signed it."""
     settings = request.app.state.runtime.settings
-    try:
-        params = parse_form(await read_body(request, settings.max_body_bytes))
-    except BadRequest as error:
-        return refuse(error)
     # Twilio signs the public URL it called, which a proxy may hide from us.
     url = settings.public_url + request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    if not twilio.signature_is_valid(settings.twilio_auth_token, url, params, request.headers.get("x-twilio-signature")):
-        return Response("invalid signature", status_code=403, media_type="text/plain")
-    return params
+    if not twilio.signature_is_valid(settings.twilio_auth_token, url, form, request.headers.get("x-twilio-signature")):
+        raise ProviderRefused(status_code=403, detail="invalid signature")
+    return form
+
+
+SignedForm = Annotated[dict, Depends(signed_form)]
 
 
 @router.post("/webhooks/twilio/messaging")
-async def messaging(request: Request) -> Response:
-    runtime: Runtime = request.app.state.runtime
-    params = await _signed_form(request)
-    if isinstance(params, Response):
-        return params
+def messaging(request: Request, form: SignedForm) -> Response:
+    runtime = request.app.state.runtime
     try:
-        inbound = twilio.to_inbound(params, runtime.settings.max_text_chars)
+        inbound = twilio.to_inbound(form, runtime.settings.max_text_chars)
     except BadRequest as error:
-        return refuse(error)
-    handled = await run_in_threadpool(handle_message, runtime, inbound)
-    return Response(twilio.twiml(handled.reply), media_type="application/xml")
+        raise refused(error) from error
+    return Response(twilio.twiml(handle_message(runtime, inbound).reply), media_type="application/xml")
 
 
-@router.post("/webhooks/twilio/status")
-async def status(request: Request) -> Response:
-    runtime: Runtime = request.app.state.runtime
-    params = await _signed_form(request)
-    if isinstance(params, Response):
-        return params
-    sid, state = params.get("MessageSid", ""), params.get("MessageStatus", "")
+@router.post("/webhooks/twilio/status", status_code=204)
+def status(request: Request, form: SignedForm) -> None:
+    sid, state = form.get("MessageSid", ""), form.get("MessageStatus", "")
     if not sid or not state:
-        return refuse(BadRequest("MessageSid and MessageStatus are required"))
-
-    def record() -> None:
-        with transaction(runtime.sessions) as db:
-            record_status(db, sid, state, params.get("ErrorCode") or None, params.get("ErrorMessage") or None)
-
-    await run_in_threadpool(record)
-    return Response(status_code=204)
+        raise refused(BadRequest("MessageSid and MessageStatus are required"))
+    with transaction(request.app.state.runtime.sessions) as db:
+        record_status(db, sid, state, form.get("ErrorCode") or None, form.get("ErrorMessage") or None)

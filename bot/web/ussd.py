@@ -2,20 +2,21 @@
 
 import hmac
 from dataclasses import asdict
-from fastapi import APIRouter, Request, Response
-from fastapi.concurrency import run_in_threadpool
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.channels import ussd
-from bot.channels.base import BadRequest, InboundMessage, parse_form
+from bot.channels.base import BadRequest, InboundMessage
 from bot.engine.texts import OPTED_OUT, N_
 from bot.models import Feedback
 from bot.outbound import queue_message
 from bot.runtime import Runtime
 from bot.sms import prepare
-from bot.web.common import AfterCommit, in_transaction, read_body, refuse
+from bot.web.common import AfterCommit, ProviderRefused, bounded_form, in_transaction, refused
 
 router = APIRouter()
 
@@ -68,15 +69,18 @@ def _answer(runtime: Runtime, request: ussd.UssdRequest) -> str:
     return in_transaction(runtime, work)
 
 
-@router.post("/webhooks/ussd", response_class=PlainTextResponse)
-async def ussd_callback(request: Request) -> Response:
+def _token_checked(request: Request) -> None:
+    expected = request.app.state.runtime.settings.ussd_token
+    given = request.query_params.get("token", "")
+    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise ProviderRefused(status_code=403, detail="invalid token")
+
+
+@router.post("/webhooks/ussd", response_class=PlainTextResponse, dependencies=[Depends(_token_checked)])
+def ussd_callback(request: Request, form: Annotated[dict, Depends(bounded_form)]) -> str:
     runtime: Runtime = request.app.state.runtime
-    settings = runtime.settings
-    token = request.query_params.get("token", "")
-    if not settings.ussd_token or not hmac.compare_digest(token.encode(), settings.ussd_token.encode()):
-        return Response("invalid token", status_code=403, media_type="text/plain")
     try:
-        parsed = ussd.parse(parse_form(await read_body(request, settings.max_body_bytes)), settings.max_text_chars)
+        parsed = ussd.parse(form, runtime.settings.max_text_chars)
     except BadRequest as error:
-        return refuse(error)
-    return PlainTextResponse(await run_in_threadpool(_answer, runtime, parsed))
+        raise refused(error) from error
+    return _answer(runtime, parsed)
