@@ -30,7 +30,7 @@ locales: $(MO)
 # Translator workflow (see README): extract from flows and code, then merge into every catalogue.
 # Two domains: `messages` (what people read on their phones) and `admin` (the staff interface).
 extract: $(STAMP)
-	$(BIN)/pybabel extract -F locales/babel.cfg -k N_:1c,2 --add-comments=Translators: --sort-by-file \
+	$(BIN)/pybabel extract -F locales/babel.cfg --no-default-keywords -k N_:1c,2 -k pgettext:1c,2 --add-comments=Translators: --sort-by-file \
 		--project=baro --version=1 --msgid-bugs-address=baro@localhost -o locales/messages.pot .
 	$(BIN)/pybabel extract -F locales/babel-admin.cfg --add-comments=Translators: --sort-by-file \
 		--project=baro --version=1 --msgid-bugs-address=baro@localhost -o locales/admin.pot .

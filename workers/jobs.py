@@ -11,6 +11,7 @@ from bot.models import Contact, Feedback, Message, utcnow
 from bot.outbound import UNSUBSCRIBED, enqueue_sends, whatsapp_window_open
 from bot.queue import enqueue_intake
 from bot.runtime import get_runtime
+from workers.alerts import alert_protection
 
 log = logging.getLogger(__name__)
 
@@ -22,11 +23,16 @@ RETRY_GRACE = timedelta(minutes=30)
 
 
 def intake_feedback(feedback_id: int) -> bool:
-    """Put a submission in the triage queue; True if this run did it, False if it was already there."""
+    """Put a submission in the triage queue; True if this run did it, False if it was already there.
+
+    A confidential report also alerts the protection focal points (once: the alert is idempotent,
+    so a retried intake still alerts if the first run died before it).
+    """
     with transaction(get_runtime().sessions) as db:
         done = db.execute(
             update(Feedback).where(Feedback.id == feedback_id, Feedback.ready_at.is_(None)).values(ready_at=utcnow())
         )
+    alert_protection(feedback_id)
     return done.rowcount == 1
 
 

@@ -1,5 +1,221 @@
-"""(being built)"""
+"""The dashboard: what came in, week by week; what is still open; how fast the teams answer.
 
-from fastapi import APIRouter
+Every number is counted from rows that went through `visible`, so a user never sees a count
+of what they may not read (confidential reports for triage, other sites for a site-bound
+triage user). Grouping and medians are done in Python from those rows: the same on SQLite
+and PostgreSQL, and cheap at the volumes of a feedback line (thousands a week, not millions).
+"""
+
+import statistics
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from bot.admin.access import DESK_ROLES, visible
+from bot.admin.alerts import CLOSED_STATUSES, protection_alerts
+from bot.admin.charts import Series, Table, stacked_bars
+from bot.admin.security import DB, Staff
+from bot.models import Feedback, Site, StaffUser, utcnow
 
 router = APIRouter(prefix="/admin")
+
+WEEKS = 12
+MEDIAN_WINDOW = timedelta(days=30)
+KINDS = ("complaint", "need", "confidential", "assembly")
+# The categories the flows offer, in their order (complaint and need, then confidential).
+CATEGORIES = (
+    "shelter", "water_sanitation", "health", "food", "security", "documents", "education", "livelihoods",
+    "violence", "abuse_exploitation", "threat", "other",
+)
+# Open cases by age: (key, upper bound); the last has none.
+AGE_BUCKETS = (
+    ("under_1_day", timedelta(days=1)),
+    ("1_to_3_days", timedelta(days=3)),
+    ("3_to_7_days", timedelta(days=7)),
+    ("over_7_days", None),
+)
+
+
+def kind_labels(_: Callable[[str], str]) -> dict[str, str]:
+    return {
+        "complaint": _("Complaints"),
+        "need": _("Needs"),
+        "confidential": _("Confidential reports"),
+        "assembly": _("Assembly sign-ups"),
+    }
+
+
+def category_labels(_: Callable[[str], str]) -> dict[str | None, str]:
+    return {
+        "shelter": _("Shelter"),
+        "water_sanitation": _("Water and sanitation"),
+        "health": _("Health"),
+        "food": _("Food"),
+        "security": _("Security"),
+        "documents": _("Documents"),
+        "education": _("Education"),
+        "livelihoods": _("Work and income"),
+        "violence": _("Violence"),
+        "abuse_exploitation": _("Abuse or exploitation"),
+        "threat": _("Threat"),
+        "other": _("Other"),
+        None: _("No category"),
+    }
+
+
+def age_labels(_: Callable[[str], str]) -> dict[str, str]:
+    return {
+        "under_1_day": _("Less than 1 day"),
+        "1_to_3_days": _("1 to 3 days"),
+        "3_to_7_days": _("3 to 7 days"),
+        "over_7_days": _("More than 7 days"),
+    }
+
+
+@dataclass(frozen=True)
+class Weeks:
+    """The last WEEKS ISO weeks, the current one last, in the service's time zone."""
+
+    mondays: list[date]
+    start: datetime
+    zone: ZoneInfo
+
+    @classmethod
+    def ending(cls, now: datetime, zone: ZoneInfo) -> "Weeks":
+        today = now.astimezone(zone).date()
+        this_monday = today - timedelta(days=today.weekday())
+        mondays = [this_monday - timedelta(weeks=WEEKS - 1 - index) for index in range(WEEKS)]
+        return cls(mondays, datetime.combine(mondays[0], time(0), tzinfo=zone), zone)
+
+    def index(self, moment: datetime) -> int | None:
+        index = (moment.astimezone(self.zone).date() - self.mondays[0]).days // 7
+        return index if 0 <= index < WEEKS else None
+
+    @property
+    def keys(self) -> list[str]:
+        """ISO weeks, e.g. 2026-W47 (also valid in <time datetime>)."""
+        return [f"{year}-W{week:02d}" for year, week, _ in (monday.isocalendar() for monday in self.mondays)]
+
+
+def weekly_table(
+    key: str,
+    title: str,
+    weeks: Weeks,
+    lang: str,
+    counts: Counter,
+    order: Iterable,
+    labels: dict,
+) -> Table:
+    """Counts keyed (group, week index) as a table: one series per group that has any."""
+    present = {group for group, _ in counts}
+    groups = [group for group in order if group in present]
+    groups += sorted((group for group in present if group not in groups), key=str)  # unknown values last
+    return Table(
+        key=key,
+        title=title,
+        row_keys=weeks.keys,
+        row_labels=[format_date(monday, "d MMM", locale=lang) for monday in weeks.mondays],
+        axis_labels=[f"{monday.day}/{monday.month}" for monday in weeks.mondays],
+        series=[
+            Series(labels.get(group, str(group)), [counts[group, index] for index in range(WEEKS)]) for group in groups
+        ],
+    )
+
+
+def _hours(durations: list[timedelta]) -> float | None:
+    return statistics.median(max(d, timedelta(0)) / timedelta(hours=1) for d in durations) if durations else None
+
+
+@dataclass(frozen=True)
+class Median:
+    key: str
+    hours: float | None
+    cases: int
+
+    def text(self, lang: str) -> str:
+        return "—" if self.hours is None else format_decimal(round(self.hours, 1), "#,##0.#", locale=lang)
+
+
+def dashboard_numbers(db, user: StaffUser, now: datetime, zone: ZoneInfo, lang: str, _: Callable[[str], str]) -> dict:
+    weeks = Weeks.ending(now, zone)
+    rows = db.execute(
+        visible(
+            select(Feedback.kind, Feedback.category, Feedback.site_id, Feedback.created_at).where(
+                Feedback.created_at >= weeks.start
+            ),
+            user,
+        )
+    ).all()
+    by_kind, by_category, by_site = Counter(), Counter(), Counter()
+    for kind, category, site_id, created_at in rows:
+        index = weeks.index(created_at)
+        if index is None:
+            continue
+        by_kind[kind, index] += 1
+        if kind != "assembly":  # a sign-up's "category" is its place or waiting-list status
+            by_category[category, index] += 1
+        by_site[site_id, index] += 1
+
+    sites = db.execute(select(Site.id, Site.name).order_by(Site.position, Site.name)).all()
+    site_labels = {site_id: name for site_id, name in sites} | {None: _("No site")}
+    tables = [
+        weekly_table("kind", _("By kind, per week"), weeks, lang, by_kind, KINDS, kind_labels(_)),
+        weekly_table(
+            "category", _("By category, per week"), weeks, lang, by_category, (*CATEGORIES, None), category_labels(_)
+        ),
+        weekly_table("site", _("By site, per week"), weeks, lang, by_site, [*(s for s, _n in sites), None], site_labels),
+    ]
+    description = _("Bar chart. The same numbers are in the table below it.")
+    charts = {table.key: stacked_bars(table, f"{table.title}. {description}", _("Others")) for table in tables if table.total}
+
+    ages = Counter()
+    for (created_at,) in db.execute(
+        visible(select(Feedback.created_at).where(Feedback.status.not_in(CLOSED_STATUSES)), user)
+    ):
+        age = now - created_at
+        ages[next(key for key, bound in AGE_BUCKETS if bound is None or age < bound)] += 1
+
+    since = now - MEDIAN_WINDOW
+    responded = db.execute(
+        visible(select(Feedback.created_at, Feedback.first_response_at).where(Feedback.first_response_at >= since), user)
+    ).all()
+    resolved = db.execute(
+        visible(select(Feedback.created_at, Feedback.resolved_at).where(Feedback.resolved_at >= since), user)
+    ).all()
+    medians = [
+        Median("first_response", _hours([done - created for created, done in responded]), len(responded)),
+        Median("resolution", _hours([done - created for created, done in resolved]), len(resolved)),
+    ]
+    return {
+        "tables": tables,
+        "charts": charts,
+        "ages": [(key, age_labels(_)[key], ages[key]) for key, _bound in AGE_BUCKETS],
+        "open_total": sum(ages.values()),
+        "medians": medians,
+    }
+
+
+@router.get("/dashboard")
+def dashboard(request: Request, user: Staff, db: DB) -> Response:
+    if user.role not in DESK_ROLES:
+        raise HTTPException(status_code=403, detail="the dashboard is for the triage desk")
+    interface = request.app.state.interface
+    settings = request.app.state.runtime.settings
+    lang = interface.language(request)
+    now = utcnow()
+    numbers = dashboard_numbers(db, user, now, ZoneInfo(settings.timezone), lang, interface.gettext(request))
+    return interface.render(
+        request,
+        "dashboard.html",
+        weeks=WEEKS,
+        protection_alerts=protection_alerts(db, user, settings, now),
+        **numbers,
+    )

@@ -1,0 +1,81 @@
+"""Open confidential reports and their deadline, on screen, for the staff who may see them.
+
+The deadline is `created_at + PROTECTION_DEADLINE_HOURS`. Only roles that may read confidential
+reports get anything here (`protection_alerts` answers None for the others), and the query itself
+goes through `visible`, like every other list and count. Pages show it with
+`{% include "dashboard_alerts.html" %}` and `protection_alerts=protection_alerts(db, user, settings)`.
+The phone alert sent to the focal points is the job in workers/alerts.py.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.admin.access import CONFIDENTIAL_ROLES, visible
+from bot.config import Settings
+from bot.models import Feedback, StaffUser, utcnow
+
+# A case in one of these is no longer waiting for anyone (the complement of lifecycle.OPEN).
+CLOSED_STATUSES = ("resolved", "closed")
+# At most this many are listed; the count says how many there are in all.
+SHOWN = 50
+
+
+@dataclass(frozen=True)
+class Deadline:
+    id: int
+    reference: str
+    category: str | None
+    created_at: datetime
+    due_at: datetime
+    overdue: bool
+    hours: int  # whole hours left, or past the deadline; 0 means less than one
+
+    @property
+    def days(self) -> int | None:
+        """Whole days, when hours would be hard to read (two days or more)."""
+        return self.hours // 24 if self.hours >= 48 else None
+
+    @property
+    def url(self) -> str:
+        return f"/admin/cases/{self.reference}"
+
+
+@dataclass(frozen=True)
+class ProtectionAlerts:
+    items: list[Deadline]
+    total: int
+    overdue: int
+    deadline_hours: int
+
+
+def deadline(feedback_id: int, reference: str, category: str | None, created_at: datetime, hours: int, now: datetime) -> Deadline:
+    due_at = created_at + timedelta(hours=hours)
+    left = due_at - now
+    overdue = left <= timedelta(0)
+    # Whole hours, rounded down: "due in 4 h" with 4 h 50 left is the safe side, and
+    # "overdue by 2 h" is said only once two full hours have passed.
+    whole = int(abs(left) // timedelta(hours=1))
+    return Deadline(feedback_id, reference, category, created_at, due_at, overdue, whole)
+
+
+def protection_alerts(db: Session, user: StaffUser, settings: Settings, now: datetime | None = None) -> ProtectionAlerts | None:
+    """Open confidential reports, most urgent first; None for a user who may not know of them."""
+    if user.role not in CONFIDENTIAL_ROLES:
+        return None
+    now = now or utcnow()
+    rows = db.execute(
+        visible(
+            select(Feedback.id, Feedback.reference, Feedback.category, Feedback.created_at).where(
+                Feedback.confidential.is_(True), Feedback.status.not_in(CLOSED_STATUSES)
+            ),
+            user,
+        ).order_by(Feedback.created_at, Feedback.id)
+    ).all()
+    hours = settings.protection_deadline_hours
+    items = [deadline(*row, hours, now) for row in rows]
+    return ProtectionAlerts(
+        items=items[:SHOWN], total=len(items), overdue=sum(item.overdue for item in items), deadline_hours=hours
+    )

@@ -1,0 +1,132 @@
+"""Protection alerts: the focal points learn by phone that a confidential report waits, and nothing of what it says."""
+
+import json
+
+import pytest
+from rq import Queue
+from sqlalchemy import select
+
+from bot import runtime as runtime_module
+from bot.config import get_settings
+from bot.models import Contact, Feedback, Message
+from bot.queue import INTAKE_QUEUE
+from tests.admin_support import submit_complaint
+from tests.conftest import run_worker
+from workers.alerts import alert_protection
+
+FOCAL_POINTS = ("+22376000001", "+22376000002")
+REPORT = ("Bonjour", "1", "1", "4", "1", "Mon voisin me frappe la nuit", "3")  # violence, with details, no call back
+
+
+def configure(monkeypatch, **values: str) -> None:
+    """Settings through the environment, for this process and the workers it forks, as in production."""
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    runtime_module._by_process.clear()
+
+
+@pytest.fixture
+def focal_points(twilio, monkeypatch):
+    configure(monkeypatch, PROTECTION_ALERT_NUMBERS=",".join(FOCAL_POINTS))
+    return FOCAL_POINTS
+
+
+def only_feedback(runtime) -> Feedback:
+    with runtime.sessions() as db:
+        return db.scalars(select(Feedback)).one()
+
+
+def test_each_focal_point_gets_one_sms_with_the_reference_and_nothing_of_the_report(
+    twilio, focal_points, phone, runtime
+):
+    phone.converse(*REPORT)
+    report = only_feedback(runtime)
+    assert report.alerted_at is None
+
+    assert alert_protection(report.id) == 2
+    run_worker(runtime.redis)
+
+    assert sorted(sent.form["To"] for sent in twilio.sent) == sorted(FOCAL_POINTS)
+    for sent in twilio.sent:
+        body = sent.form["Body"]
+        assert body == f"baro: new confidential report {report.reference}. Open baro within 24 h."
+        assert "voisin" not in body and "iolence" not in body
+        assert sent.form["From"] == "+22320000000"  # SMS, the default channel
+    assert only_feedback(runtime).alerted_at is not None
+    with runtime.sessions() as db:
+        alerts = db.scalars(select(Message).where(Message.direction == "out", Message.status != "replied")).all()
+        assert {(m.channel, m.lane, m.status) for m in alerts} == {("sms", "reply", "queued")}
+        # The person who reported gets nothing more than the webhook's own answer.
+        assert all(m.contact_id != report.contact_id for m in alerts)
+
+
+def test_the_alert_is_sent_once_however_often_the_job_runs(twilio, focal_points, phone, runtime):
+    phone.converse(*REPORT)
+    report = only_feedback(runtime)
+    assert alert_protection(report.id) == 2
+    assert alert_protection(report.id) == 0
+    # And again as RQ jobs, in a forked worker, as the intake job would run it.
+    for _ in range(2):
+        Queue(INTAKE_QUEUE, connection=runtime.redis).enqueue("workers.alerts.alert_protection", report.id)
+    run_worker(runtime.redis)
+    assert len(twilio.sent) == 2
+
+
+def test_the_job_alone_in_a_worker_alerts(twilio, focal_points, phone, runtime):
+    phone.converse(*REPORT)
+    Queue(INTAKE_QUEUE, connection=runtime.redis).enqueue("workers.alerts.alert_protection", only_feedback(runtime).id)
+    run_worker(runtime.redis)
+    assert len(twilio.sent) == 2 and only_feedback(runtime).alerted_at is not None
+
+
+def test_a_complaint_alerts_nobody(twilio, focal_points, phone, runtime):
+    submit_complaint(phone)
+    complaint = only_feedback(runtime)
+    assert alert_protection(complaint.id) == 0
+    run_worker(runtime.redis)
+    assert twilio.requests == [] and only_feedback(runtime).alerted_at is None
+
+
+def test_a_focal_point_is_one_contact_found_by_the_same_keyed_hash_as_a_person(twilio, focal_points, make_phone, runtime):
+    make_phone(FOCAL_POINTS[0]).converse("Bonjour", "1", "1")  # the focal point once tried the line themselves
+    make_phone("+22370000071").converse(*REPORT)
+    with runtime.sessions() as db:
+        report_id = db.scalar(select(Feedback.id))
+    assert alert_protection(report_id) == 2
+    with runtime.sessions() as db:
+        numbers = [runtime.vault.decrypt(c.phone_encrypted) for c in db.scalars(select(Contact)).all()]
+    assert sorted(numbers) == sorted([*FOCAL_POINTS, "+22370000071"])
+
+
+@pytest.fixture
+def by_whatsapp(focal_points, monkeypatch):
+    configure(monkeypatch, PROTECTION_ALERT_CHANNEL="whatsapp")
+
+
+def test_the_alert_can_go_by_whatsapp(twilio, by_whatsapp, phone, runtime):
+    phone.converse(*REPORT)
+    report = only_feedback(runtime)
+    assert alert_protection(report.id) == 2
+    run_worker(runtime.redis)
+    assert sorted(sent.form["To"] for sent in twilio.sent) == sorted(f"whatsapp:{n}" for n in FOCAL_POINTS)
+    # The focal points never wrote on WhatsApp: the approved template carries the text.
+    for sent in twilio.sent:
+        assert sent.form["ContentSid"] == runtime.settings.whatsapp_template_sid
+        assert json.loads(sent.form["ContentVariables"]) == {"1": f"baro: new confidential report {report.reference}. Open baro within 24 h."}
+
+
+def test_without_numbers_nothing_is_sent_and_the_report_stays_unalerted(twilio, phone, runtime):
+    phone.converse(*REPORT)
+    report = only_feedback(runtime)
+    assert alert_protection(report.id) == 0
+    run_worker(runtime.redis)
+    assert twilio.requests == [] and only_feedback(runtime).alerted_at is None
+
+
+def test_the_intake_of_a_confidential_report_alerts_the_focal_points(twilio, focal_points, phone, runtime):
+    phone.converse(*REPORT)
+    run_worker(runtime.redis)  # intake, then the alert's own sends
+    assert sorted(sent.form["To"] for sent in twilio.sent) == sorted(FOCAL_POINTS)
+    report = only_feedback(runtime)
+    assert report.ready_at is not None and report.alerted_at is not None
