@@ -167,8 +167,19 @@ class Conversations:
         )
         if earlier is None:
             return None
-        reply = db.scalar(select(Message.text).where(Message.in_reply_to_id == earlier.id).order_by(Message.id))
-        return Handled(reply=reply, duplicate=True)
+        reply = db.scalar(select(Message).where(Message.in_reply_to_id == earlier.id).order_by(Message.id))
+        return Handled(reply=self._text_of(reply) if reply else None, duplicate=True)
+
+    def _text_of(self, message: Message) -> str | None:
+        return self.vault.decrypt(message.text_encrypted) if message.text_encrypted else message.text
+
+    def _keep(self, message: Message, text: str | None, confidential: bool) -> None:
+        """A message's text: in clear, or encrypted when it belongs to a confidential report."""
+        message.confidential = confidential
+        if confidential:
+            message.text, message.text_encrypted = None, self.vault.encrypt(text) if text else None
+        else:
+            message.text = text
 
     def handle(self, db: Session, inbound: InboundMessage, fresh: bool = False) -> Handled:
         """Store the message, advance the conversation, store the reply; the caller commits.
@@ -179,20 +190,22 @@ class Conversations:
         if earlier:
             return earlier
         contact = self._contact(db, inbound.sender)
+        key = session_key(inbound.channel, contact.id)
+        session = None if fresh else self.store.load(db, key)
+        turn = step(self.flows, session, self._context(db, contact), inbound.text)
+        # Answering a confidential flow, or entering one ("4"): even that it happened is for protection staff only.
+        confidential = self.flows.is_confidential(session) or self.flows.is_confidential(turn.session)
+
         message = Message(
             contact_id=contact.id,
             channel=inbound.channel,
             direction="in",
             provider_id=inbound.provider_id,
-            text=inbound.text,
             media=list(inbound.media) or None,
         )
+        self._keep(message, inbound.text, confidential)
         db.add(message)
         db.flush()
-
-        key = session_key(inbound.channel, contact.id)
-        session = None if fresh else self.store.load(db, key)
-        turn = step(self.flows, session, self._context(db, contact), inbound.text)
         outcome = carry_out(Effects(db, contact, message, self.vault), turn.actions)
         self.store.save(db, key, turn.session)
 
@@ -201,16 +214,11 @@ class Conversations:
         written = "\n".join(self.catalogues.render(r, lang, outcome.values) for r in turn.replies) or None
         reply = prepare(written, self.alphabets.get(inbound.channel, "unicode")) if written else None
         if reply:
-            db.add(
-                Message(
-                    contact_id=contact.id,
-                    channel=inbound.channel,
-                    direction="out",
-                    in_reply_to_id=message.id,
-                    text=reply,
-                    status="replied",
-                )
+            answer = Message(
+                contact_id=contact.id, channel=inbound.channel, direction="out", in_reply_to_id=message.id, status="replied"
             )
+            self._keep(answer, reply, confidential)
+            db.add(answer)
         return Handled(
             reply=reply,
             feedback_ids=outcome.feedback_ids,

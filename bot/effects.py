@@ -7,8 +7,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.engine.interpreter import Action
+from bot.i18n import Filled
 from bot.models import Assembly, AssemblyInterest, Contact, Feedback, Message, Signup, Site, utcnow
-from bot.outcomes import NOT_FOUND, SIGNED_UP, SIGNUP_STATUS, STATUS, WAITLISTED
+from bot.outcomes import NOT_FOUND, SIGNED_UP, SIGNUP_STATUS, STATUS, STATUS_WITH_OUTCOME, WAITLISTED
 from bot.references import ALPHABET, new_reference
 from bot.vault import Vault
 
@@ -121,6 +122,9 @@ def _lookup_reference(fx: Effects, action: Action) -> None:
     elif feedback.kind == "assembly":
         signup = fx.db.scalar(select(Signup).where(Signup.feedback_id == feedback.id))
         fx.outcome.values["status"] = SIGNUP_STATUS[signup.status]
+    elif feedback.outcome and feedback.status in STATUS_WITH_OUTCOME and not feedback.confidential:
+        # "resolved: <what was done>". Never for a confidential report: whoever holds the phone could ask.
+        fx.outcome.values["status"] = Filled(STATUS_WITH_OUTCOME[feedback.status], {"outcome": feedback.outcome})
     else:
         fx.outcome.values["status"] = STATUS.get(feedback.status, STATUS["new"])
 
@@ -133,7 +137,7 @@ def _refuse(db: Session, contact: Contact) -> None:
     db.execute(
         update(Message)
         .where(Message.contact_id == contact.id, Message.direction == "in")
-        .values(text=None, media=None, redacted=True)
+        .values(text=None, text_encrypted=None, media=None, redacted=True)
     )
 
 

@@ -29,6 +29,14 @@ class _Params(dict):
         return "{" + key + "}"
 
 
+@dataclass(frozen=True)
+class Filled:
+    """A text with its own parameters, given as a parameter of another ("Reference X: resolved: <outcome>")."""
+
+    text: Text
+    params: Mapping[str, Any]
+
+
 def _fill(template: str, params: _Params) -> str:
     try:
         return template.format_map(params)
@@ -99,6 +107,8 @@ class Catalogues:
             return format_datetime(value, "EEEE d MMMM, HH:mm", tzinfo=self.timezone, locale=lang or self.default)
         if isinstance(value, Text):
             return self.text(lang, value)
+        if isinstance(value, Filled):
+            return self.fill(lang, value.text, value.params)
         return str(value)
 
     def fill(self, lang: str | None, text: Text | str, params: Mapping[str, Any]) -> str:

@@ -124,6 +124,10 @@ class Message(Base):
     in_reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
     text: Mapped[str | None] = mapped_column(Text)
     media: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
+    # A message of a confidential report's conversation: its text is only here, encrypted, and
+    # only protection staff see it (even that such a conversation took place).
+    confidential: Mapped[bool] = mapped_column(default=False, server_default="0")
+    text_encrypted: Mapped[str | None] = mapped_column(Text)
     # True once the text was erased because the person refused consent.
     redacted: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -21,3 +21,13 @@ SIGNUP_STATUS = {
     "waitlist": N_("status", "you are on the waiting list for the assembly."),
 }
 NOT_FOUND = N_("status", "we find no such reference sent from your number. Check it and send 5 to try again.")
+
+# Translators: the follow-up for a case staff resolved or closed; {outcome} is what was done, as staff wrote it
+# to the person. Completes "Reference K7MP3X: ...".
+STATUS_WITH_OUTCOME = {
+    "resolved": N_("status", "resolved: {outcome}"),
+    "closed": N_("status", "closed: {outcome}"),
+}
+# Translators: the text sent to the person when staff resolve their case ("closing the loop"); {outcome} is
+# what was done, written by staff in the person's language. Keep it short: it is an SMS.
+RESOLVED = N_("loop", "Your report {reference} is resolved: {outcome}")

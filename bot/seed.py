@@ -1,4 +1,4 @@
-"""Demo data for a new installation: the sites, an assembly per Bamako site, an admin account."""
+"""Demo data for a new installation: the sites, an assembly per Bamako site, canned replies, an admin account."""
 
 import secrets
 from datetime import datetime, time, timedelta
@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.accounts import hash_password
-from bot.models import Assembly, Site, StaffUser, utcnow
+from bot.models import Assembly, CannedReply, Site, StaffUser, utcnow
 
 SITES = [
     ("niamana", "Niamana", "Bamako"),
@@ -17,11 +17,37 @@ SITES = [
     ("gao", "Gao", "Gao"),
 ]
 ADMIN_EMAIL = "admin@baro.local"
+# Replies staff start from and edit before sending, in each language of the line. The Bambara is in
+# its own letters (ɛ ɔ ɲ ŋ); on an SMS line set to `gsm` it is folded to the older spelling when sent.
+CANNED_REPLIES = [
+    (
+        "We received your message and are looking into it",
+        {
+            "fr": "Nous avons bien reçu votre message et nous nous en occupons.",
+            "bm": "An ye i ka cikan sɔrɔ. An bɛ ka a lajɛ, an ŋaniya ye ka i dɛmɛ joona.",
+        },
+    ),
+    (
+        "Your case was passed to a partner organisation",
+        {
+            "fr": "Votre dossier a été transmis à une organisation partenaire qui peut vous aider.",
+            "bm": "I ka ko dira an jɛɲɔgɔn tɔn dɔ ma, min bɛ se ka i dɛmɛ.",
+        },
+    ),
+    (
+        "Please come to the site office on ...",
+        {
+            "fr": "Merci de passer au bureau du site le ... à ... heures.",
+            "bm": "Aw ye na sigiyɔrɔ biro la ... don, lɛrɛ ... waati la.",
+        },
+    ),
+]
 
 
 def seed(db: Session, today: datetime | None = None) -> str | None:
     """Add what is missing; returns the new admin password, shown once, or None if the account existed."""
     seed_places(db, today or utcnow())
+    seed_canned_replies(db)
     return ensure_admin(db)
 
 
@@ -45,6 +71,14 @@ def seed_places(db: Session, today: datetime) -> None:
                     capacity=60,
                 )
             )
+
+
+def seed_canned_replies(db: Session) -> None:
+    """The demo canned replies, each added once (by title); one staff have edited is left alone."""
+    existing = set(db.scalars(select(CannedReply.title)))
+    for title, texts in CANNED_REPLIES:
+        if title not in existing:
+            db.add(CannedReply(title=title, texts=texts))
 
 
 def ensure_admin(db: Session) -> str | None:

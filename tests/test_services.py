@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from bot.models import Assembly, AssemblyInterest, Feedback, Signup, Site, utcnow
+from bot.models import Assembly, AssemblyInterest, Feedback, Message, Signup, Site, utcnow
 from bot.vault import Vault
 
 ONBOARD_FR = ("Bonjour", "1", "1")
@@ -170,3 +170,16 @@ def test_with_the_gsm_setting_bambara_goes_out_in_the_older_spelling(gsm_client,
     assert phone.send("1").startswith("Aw ni ce.\nAw ka sugandili nimòrò ci:\n1 Gèlèya dò fò")
     whatsapp = Phone(gsm_client, "whatsapp:+22370000031", settings.twilio_auth_token)
     assert "Gɛlɛya dɔ fɔ" in whatsapp.send("menu")  # WhatsApp keeps the letters as written
+
+
+def test_a_confidential_reports_conversation_is_encrypted_at_rest(phone, runtime, settings):
+    phone.converse(*ONBOARD_FR, "1", NIAMANA, "2", "Pas d'eau")  # an ordinary complaint first
+    phone.converse("4", "1", "Il me menace avec un couteau", "3")
+    vault = Vault(settings.secret_key)
+    with runtime.sessions() as db:
+        rows = db.scalars(select(Message).order_by(Message.id)).all()
+    secret = [m for m in rows if m.confidential]
+    assert "Il me menace avec un couteau" not in {m.text for m in rows}
+    assert [vault.decrypt(m.text_encrypted) for m in secret if m.direction == "in"] == ["4", "1", "Il me menace avec un couteau", "3"]
+    assert all(m.text is None for m in secret)
+    assert "Pas d'eau" in {m.text for m in rows if not m.confidential}  # the rest stays readable to triage

@@ -98,6 +98,8 @@ class Flow:
     states: dict[str, State]
     path: Path
     version: int = 1
+    # Its messages are personal data of the most sensitive kind: stored encrypted, shown to protection staff only.
+    confidential: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,11 @@ class FlowSet:
     flows: dict[str, Flow] = field(default_factory=dict)
     entry: str = "welcome"
     main: str = "main"
+
+    def is_confidential(self, session: dict | None) -> bool:
+        """Whether a conversation at this point is inside a confidential flow."""
+        flow = self.flows.get((session or {}).get("flow"))
+        return bool(flow and flow.confidential)
 
     def has(self, flow: str | None, state: str | None) -> bool:
         return flow in self.flows and state in self.flows[flow].states
@@ -240,7 +247,7 @@ def load_flow(path: Path) -> Flow:
     version = raw.get("version", 1)
     if not isinstance(version, int):
         raise FlowError(f"{path.name}: `version` must be a whole number")
-    return Flow(name=name, start=start, states=states, path=path, version=version)
+    return Flow(name=name, start=start, states=states, path=path, version=version, confidential=raw.get("confidential") is True)
 
 
 def load_flows(directory: Path) -> FlowSet:

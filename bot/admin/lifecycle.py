@@ -1,0 +1,379 @@
+"""The life of a case at the desk: its statuses, the steps allowed between them, and every staff action.
+
+No HTTP here. Each action changes the case, writes its CaseEvent (who, when, what: the audit trail)
+and returns the outbound messages it stored, as (message id, lane) for `bot.outbound.enqueue_sends`
+once the caller has committed. A refused action raises `Refused`, whose message staff can read.
+
+Texts to the person go out in their language on the channel they used (USSD cannot be reached
+outbound, so SMS instead), written in that channel's alphabet. Never to a confidential report's
+author: a text stays on a phone that others may read (see bot/web/ussd.py), so protection staff
+call back instead, when the person said they may.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from bot.admin.access import may_reveal_phone, may_see
+from bot.i18n import Catalogues
+from bot.models import CaseEvent, CaseNote, Feedback, Site, StaffUser, utcnow
+from bot.outbound import queue_message
+from bot.outcomes import RESOLVED
+from bot.sms import prepare
+from bot.vault import Vault
+
+
+def N_(message: str) -> str:
+    """Marks a text for the `admin` catalogue; translated where it is shown."""
+    return message
+
+
+STATUSES = ("new", "acknowledged", "in_progress", "referred", "resolved", "closed")
+OPEN = ("new", "acknowledged", "in_progress", "referred")
+# Where a resolved or closed case goes back to when it is reopened.
+REOPEN_TO = "in_progress"
+# The steps staff may take from each status. A case may skip ahead (a problem fixed on the spot is
+# resolved at once) but is closed only once resolved, and leaves resolved or closed only by reopening.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "new": ("acknowledged", "in_progress", "referred", "resolved"),
+    "acknowledged": ("in_progress", "referred", "resolved"),
+    "in_progress": ("referred", "resolved"),
+    "referred": ("in_progress", "resolved"),
+    "resolved": ("closed", REOPEN_TO),
+    "closed": (REOPEN_TO,),
+}
+STATUS_LABELS = {
+    "new": N_("New"),
+    "acknowledged": N_("Acknowledged"),
+    "in_progress": N_("In progress"),
+    "referred": N_("Referred"),
+    "resolved": N_("Resolved"),
+    "closed": N_("Closed"),
+}
+
+# What staff may code. Confidential reports and assembly sign-ups keep their kind (the first decides
+# who may read it, the second is a place at an assembly); an assembly sign-up's category is its
+# place or waiting-list status, and its site the assembly's.
+CODABLE_KINDS = ("complaint", "need")
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    "complaint": ("shelter", "water_sanitation", "health", "food", "security", "documents", "education", "other"),
+    "need": (
+        "shelter", "water_sanitation", "health", "food", "security", "documents", "education", "livelihoods", "other",
+    ),
+    "confidential": ("violence", "abuse_exploitation", "threat", "other"),
+}
+
+# Texts to the person are SMS: what was done fits in one part or two with the sentence around it.
+OUTCOME_MAX_CHARS = 160
+REPLY_MAX_CHARS = 480
+NOTE_MAX_CHARS = 4000
+TAG_MAX_CHARS = 40
+MAX_TAGS = 20
+
+NO_TEXTS_WHEN_CONFIDENTIAL = N_(
+    "No text messages about a confidential report: others may read the person's phone. Call back if they agreed to it."
+)
+# The channel a text to the person goes out on, by the channel they wrote from.
+OUTBOUND_CHANNEL = {"sms": "sms", "whatsapp": "whatsapp", "ussd": "sms"}
+REPLY_LANE = "reply"
+
+
+class Refused(ValueError):
+    """An action the lifecycle does not allow.
+
+    `message` is an English msgid of the `admin` domain with %(name)s placeholders; the parameters
+    named in `labels` are msgids too (a status's name), translated with it.
+    """
+
+    def __init__(self, message: str, params: Mapping[str, str] | None = None, labels: tuple[str, ...] = ()):
+        self.message, self.params, self.labels = message, dict(params or {}), labels
+        super().__init__(self.text())
+
+    def text(self, gettext=lambda message: message) -> str:
+        params = {key: gettext(value) if key in self.labels else value for key, value in self.params.items()}
+        return gettext(self.message) % params
+
+
+@dataclass(frozen=True)
+class Outbox:
+    """How a text to the person is written: the phone catalogues, and each outbound channel's alphabet."""
+
+    catalogues: Catalogues
+    alphabets: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, runtime) -> "Outbox":
+        settings = runtime.settings
+        return cls(runtime.catalogues, {"sms": settings.sms_alphabet, "whatsapp": settings.whatsapp_alphabet})
+
+    def language(self, feedback: Feedback) -> str:
+        """The person's language: the one they wrote this in, else their current one, else the default."""
+        lang = feedback.language or (feedback.contact.language if feedback.contact else None)
+        return lang if lang in self.catalogues.languages else self.catalogues.default
+
+
+def outbound_channel(feedback: Feedback) -> str:
+    return OUTBOUND_CHANNEL.get(feedback.channel, "sms")
+
+
+def may_text(feedback: Feedback) -> bool:
+    """Whether staff may send the person texts about this case at all."""
+    return not feedback.confidential
+
+
+def next_steps(feedback: Feedback) -> tuple[str, ...]:
+    return TRANSITIONS.get(feedback.status, ())
+
+
+def is_reopening(old: str, new: str) -> bool:
+    return old in ("resolved", "closed") and new == REOPEN_TO
+
+
+# --- the actions ---------------------------------------------------------------------------------
+
+
+def _record(db: Session, feedback: Feedback, actor: StaffUser, action: str, detail: dict | None, now: datetime) -> None:
+    db.add(CaseEvent(feedback_id=feedback.id, actor_id=actor.id, action=action, detail=detail, created_at=now))
+
+
+def _changed(feedback: Feedback, now: datetime) -> None:
+    feedback.updated_at = now
+
+
+def _answered(feedback: Feedback, now: datetime) -> None:
+    """The first staff action that acknowledges or answers the person starts the response clock's end."""
+    if feedback.first_response_at is None:
+        feedback.first_response_at = now
+
+
+def _text_person(db: Session, feedback: Feedback, outbox: Outbox, text: str) -> int:
+    channel = outbound_channel(feedback)
+    prepared = prepare(text, outbox.alphabets.get(channel, "unicode"))
+    return queue_message(db, feedback.contact_id, channel, prepared, REPLY_LANE).id
+
+
+def _required(text: str | None, limit: int, empty: str, too_long: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise Refused(empty)
+    if len(text) > limit:
+        raise Refused(too_long, {"limit": str(limit), "length": str(len(text))})
+    return text
+
+
+def change_status(
+    db: Session,
+    feedback: Feedback,
+    actor: StaffUser,
+    new_status: str,
+    outcome: str | None = None,
+    outbox: Outbox | None = None,
+) -> list[tuple[int, str]]:
+    """Move the case one allowed step; resolving needs `outcome`, which is texted to the person."""
+    old = feedback.status
+    if new_status not in STATUSES:
+        raise Refused(N_("Unknown status “%(status)s”."), {"status": new_status[:40]})
+    if new_status == old:
+        raise Refused(N_("The case is already “%(status)s”."), {"status": STATUS_LABELS[old]}, ("status",))
+    if new_status not in TRANSITIONS.get(old, ()):
+        raise Refused(
+            N_("A case cannot go from “%(old)s” to “%(new)s”."),
+            {"old": STATUS_LABELS.get(old, old), "new": STATUS_LABELS[new_status]},
+            ("old", "new"),
+        )
+    if new_status == "resolved":
+        outcome = _required(
+            outcome,
+            OUTCOME_MAX_CHARS,
+            N_("To resolve a case, say what was done: the person is told."),
+            N_("What was done must fit in %(limit)s characters (it is an SMS); it has %(length)s."),
+        )
+        if outbox is None:
+            raise ValueError("resolving needs an Outbox to write the closing message")
+    # Compare and set: of two staff moving the case at once, one wins and the other is told, so
+    # the person is never sent the closing message twice.
+    moved = db.execute(
+        update(Feedback)
+        .where(Feedback.id == feedback.id, Feedback.status == old)
+        .values(status=new_status)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        raise Refused(N_("Someone else changed this case meanwhile: look at it again."))
+    now = utcnow()
+    detail: dict = {"from": old, "to": new_status}
+    sends: list[tuple[int, str]] = []
+    if new_status == "resolved":
+        feedback.outcome, feedback.resolved_at = outcome, now
+        detail["outcome"] = outcome
+        if may_text(feedback):
+            lang = outbox.language(feedback)
+            text = outbox.catalogues.fill(lang, RESOLVED, {"reference": feedback.reference, "outcome": outcome})
+            message_id = _text_person(db, feedback, outbox, text)
+            detail.update(message_id=message_id, language=lang)
+            sends.append((message_id, REPLY_LANE))
+    elif is_reopening(old, new_status):
+        # Its outcome was told for a resolution that no longer holds; the trail keeps it.
+        feedback.outcome, feedback.resolved_at = None, None
+    if new_status != "new":
+        _answered(feedback, now)
+    feedback.status = new_status
+    _changed(feedback, now)
+    _record(db, feedback, actor, "reopened" if is_reopening(old, new_status) else "status_changed", detail, now)
+    return sends
+
+
+def assign(db: Session, feedback: Feedback, actor: StaffUser, assignee: StaffUser | None) -> bool:
+    """Give the case to `assignee` (None: to nobody); False if it already was theirs."""
+    if assignee is not None and (not assignee.active or not may_see(assignee, feedback)):
+        raise Refused(
+            N_("%(email)s cannot see this case, so it cannot be assigned to them."), {"email": assignee.email}
+        )
+    if (assignee.id if assignee else None) == feedback.assignee_id:
+        return False
+    now = utcnow()
+    old = feedback.assignee
+    detail = {
+        "from": old.email if old else None,
+        "from_id": old.id if old else None,
+        "to": assignee.email if assignee else None,
+        "to_id": assignee.id if assignee else None,
+    }
+    feedback.assignee_id = assignee.id if assignee else None
+    feedback.assignee = assignee
+    _changed(feedback, now)
+    _record(db, feedback, actor, "assigned", detail, now)
+    return True
+
+
+def clean_tags(raw: str | list[str] | None) -> list[str]:
+    """Free tags, comma-separated: trimmed, spaces folded, the first spelling of each kept once."""
+    items = raw.split(",") if isinstance(raw, str) else list(raw or [])
+    tags: list[str] = []
+    seen: set[str] = set()
+    for item in items:
+        tag = " ".join(str(item).split())
+        if not tag or tag.casefold() in seen:
+            continue
+        if len(tag) > TAG_MAX_CHARS:
+            raise Refused(
+                N_("A tag is %(limit)s characters at most: “%(tag)s”."), {"limit": str(TAG_MAX_CHARS), "tag": tag[:60]}
+            )
+        seen.add(tag.casefold())
+        tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        raise Refused(N_("%(limit)s tags at most."), {"limit": str(MAX_TAGS)})
+    return tags
+
+
+def code(
+    db: Session,
+    feedback: Feedback,
+    actor: StaffUser,
+    *,
+    kind: str | None = None,
+    category: str | None = None,
+    site: Site | None = None,
+    tags: str | list[str] | None = None,
+) -> dict:
+    """Set what the case is about; None leaves a field as it is. Returns {field: [old, new]} of what changed."""
+    changes: dict = {}
+    if kind is not None and kind != feedback.kind:
+        if feedback.kind not in CODABLE_KINDS or kind not in CODABLE_KINDS:
+            raise Refused(N_("This case's kind cannot be changed."))
+        changes["kind"] = [feedback.kind, kind]
+    new_kind = kind or feedback.kind
+    if category is not None and category != feedback.category:
+        if category not in CATEGORIES.get(new_kind, ()):
+            raise Refused(N_("“%(category)s” is not a category for this kind of case."), {"category": category[:40]})
+        changes["category"] = [feedback.category, category]
+    elif "kind" in changes and feedback.category not in CATEGORIES[new_kind]:
+        raise Refused(N_("Choose a category for the new kind."))
+    if site is not None and site.id != feedback.site_id:
+        if feedback.kind == "assembly":
+            raise Refused(N_("An assembly sign-up belongs to its assembly's site."))
+        changes["site"] = [feedback.site.slug if feedback.site else None, site.slug]
+    if tags is not None:
+        cleaned = clean_tags(tags)
+        if cleaned != (feedback.tags or []):
+            changes["tags"] = [feedback.tags or [], cleaned]
+    if not changes:
+        return changes
+    now = utcnow()
+    if "kind" in changes:
+        feedback.kind = kind
+    if "category" in changes:
+        feedback.category = category
+    if "site" in changes:
+        feedback.site_id, feedback.site = site.id, site
+    if "tags" in changes:
+        feedback.tags = changes["tags"][1] or None
+    _changed(feedback, now)
+    _record(db, feedback, actor, "coded", changes, now)
+    return changes
+
+
+def add_note(db: Session, feedback: Feedback, actor: StaffUser, text: str) -> CaseNote:
+    """A note for staff; the person never sees it."""
+    text = _required(
+        text,
+        NOTE_MAX_CHARS,
+        N_("The note is empty."),
+        N_("A note is %(limit)s characters at most; this one has %(length)s."),
+    )
+    now = utcnow()
+    note = CaseNote(feedback_id=feedback.id, author_id=actor.id, text=text, created_at=now)
+    db.add(note)
+    db.flush()
+    _changed(feedback, now)
+    _record(db, feedback, actor, "note_added", {"note_id": note.id}, now)
+    return note
+
+
+def reply(
+    db: Session,
+    feedback: Feedback,
+    actor: StaffUser,
+    text: str,
+    outbox: Outbox,
+    canned_reply_id: int | None = None,
+) -> list[tuple[int, str]]:
+    """Text the person. Stored even if they opted out (the send job then cancels it, and says so).
+
+    Answering a new case acknowledges it: the person's follow-up must not say nobody read it yet.
+    """
+    if not may_text(feedback):
+        raise Refused(NO_TEXTS_WHEN_CONFIDENTIAL)
+    text = _required(
+        text,
+        REPLY_MAX_CHARS,
+        N_("The reply is empty."),
+        N_("A reply is %(limit)s characters at most (it is an SMS); this one has %(length)s."),
+    )
+    sends: list[tuple[int, str]] = []
+    if feedback.status == "new":
+        sends += change_status(db, feedback, actor, "acknowledged", outbox=outbox)
+    now = utcnow()
+    message_id = _text_person(db, feedback, outbox, text)
+    detail = {"message_id": message_id, "channel": outbound_channel(feedback), "language": outbox.language(feedback)}
+    if canned_reply_id is not None:
+        detail["canned_reply_id"] = canned_reply_id
+    _answered(feedback, now)
+    _changed(feedback, now)
+    _record(db, feedback, actor, "replied", detail, now)
+    return sends + [(message_id, REPLY_LANE)]
+
+
+def reveal_phone(db: Session, feedback: Feedback, actor: StaffUser, vault: Vault) -> str:
+    """The person's whole number, for a call; every reveal is in the trail. PermissionError if not allowed."""
+    if not may_reveal_phone(actor, feedback):
+        raise PermissionError("may not reveal this number")
+    contact = feedback.contact
+    if contact is None or not contact.phone_encrypted:
+        raise Refused(N_("The number was erased: the person refused consent."))
+    number = vault.decrypt(contact.phone_encrypted)
+    _record(db, feedback, actor, "phone_revealed", None, utcnow())
+    return number
