@@ -12,7 +12,7 @@ from bot.models import Contact, Feedback, Message
 from bot.queue import INTAKE_QUEUE
 from tests.admin_support import submit_complaint
 from tests.conftest import run_worker
-from workers.alerts import alert_protection
+from workers.alerts import ALERT, alert_protection
 
 FOCAL_POINTS = ("+22376000001", "+22376000002")
 REPORT = ("Bonjour", "1", "1", "4", "1", "Mon voisin me frappe la nuit", "3")  # violence, with details, no call back
@@ -30,6 +30,13 @@ def configure(monkeypatch, **values: str) -> None:
 def focal_points(twilio, monkeypatch):
     configure(monkeypatch, PROTECTION_ALERT_NUMBERS=",".join(FOCAL_POINTS))
     return FOCAL_POINTS
+
+
+def alert_text(runtime, report: Feedback) -> str:
+    """The alert as the focal points read it: in the deployment's first language, from the catalogue."""
+    text = runtime.catalogues.fill(runtime.catalogues.default, ALERT, {"reference": report.reference, "hours": 24})
+    assert report.reference in text and "24" in text
+    return text
 
 
 def only_feedback(runtime) -> Feedback:
@@ -50,7 +57,7 @@ def test_each_focal_point_gets_one_sms_with_the_reference_and_nothing_of_the_rep
     assert sorted(sent.form["To"] for sent in twilio.sent) == sorted(FOCAL_POINTS)
     for sent in twilio.sent:
         body = sent.form["Body"]
-        assert body == f"baro: new confidential report {report.reference}. Open baro within 24 h."
+        assert body == alert_text(runtime, report)
         assert "voisin" not in body and "iolence" not in body
         assert sent.form["From"] == "+22320000000"  # SMS, the default channel
     assert only_feedback(runtime).alerted_at is not None
@@ -113,7 +120,7 @@ def test_the_alert_can_go_by_whatsapp(twilio, by_whatsapp, phone, runtime):
     # The focal points never wrote on WhatsApp: the approved template carries the text.
     for sent in twilio.sent:
         assert sent.form["ContentSid"] == runtime.settings.whatsapp_template_sid
-        assert json.loads(sent.form["ContentVariables"]) == {"1": f"baro: new confidential report {report.reference}. Open baro within 24 h."}
+        assert json.loads(sent.form["ContentVariables"]) == {"1": alert_text(runtime, report)}
 
 
 def test_without_numbers_nothing_is_sent_and_the_report_stays_unalerted(twilio, phone, runtime):
