@@ -159,8 +159,7 @@ class Conversations:
         )
         return tuple(Choice(reference, reference) for reference in recent)
 
-    @staticmethod
-    def _earlier_reply(db: Session, inbound: InboundMessage) -> Handled | None:
+    def _earlier_reply(self, db: Session, inbound: InboundMessage) -> Handled | None:
         """The answer already given to this provider message id, for a provider's retry."""
         earlier = db.scalar(
             select(Message).where(Message.channel == inbound.channel, Message.provider_id == inbound.provider_id)
