@@ -151,7 +151,9 @@ class Feedback(Base):
     __table_args__ = (
         Index("ix_feedback_pending_intake", "ready_at", "created_at"),
         # The inbox reads newest first, by keyset (created_at, id), often within one filter.
+        Index("ix_feedback_newest", "created_at", "id"),
         Index("ix_feedback_inbox", "confidential", "created_at", "id"),
+        Index("ix_feedback_category_inbox", "category", "created_at", "id"),
         Index("ix_feedback_status_inbox", "status", "created_at", "id"),
         Index("ix_feedback_site_inbox", "site_id", "created_at", "id"),
         Index("ix_feedback_kind_inbox", "kind", "created_at", "id"),

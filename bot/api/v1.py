@@ -1,5 +1,134 @@
-"""(being built)"""
+"""/api/v1: the triage queue for other tools (a partner's dashboard, a spreadsheet), by API token.
 
-from fastapi import APIRouter
+The same filters, search, keyset pages and access rules as the inbox (`bot.admin.queries`).
+Never a phone number; a stable pseudonym tells two senders apart.
+"""
+
+from datetime import datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from bot.admin.access import DESK_ROLES
+from bot.admin.queries import (
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    Filters,
+    InvalidFilter,
+    feedback_by_reference,
+    feedback_page,
+    pseudonym,
+    readable_text,
+)
+from bot.admin.security import DB, ApiUser
+from bot.models import Feedback, StaffUser
 
 router = APIRouter(prefix="/api/v1", tags=["feedback"])
+
+
+class FeedbackItem(BaseModel):
+    """One submission, as the API user may see it."""
+
+    reference: str = Field(description="The reference the person was given, e.g. `K7M2QX`.")
+    created_at: datetime = Field(description="When it came in (ISO 8601, UTC).")
+    kind: str = Field(description="complaint | need | confidential | assembly")
+    category: str | None = Field(description="The category chosen in the conversation, e.g. `water_sanitation`.")
+    site: str | None = Field(description="The site's slug, e.g. `niamana`.")
+    language: str = Field(description="The conversation language, e.g. `fr`, `bm`.")
+    channel: str = Field(description="sms | whatsapp | ussd")
+    status: str = Field(description="new | acknowledged | in_progress | referred | resolved | closed")
+    confidential: bool = Field(description="A confidential report: only protection and admin users ever get these.")
+    assignee: str | None = Field(description="The email of the staff member it is assigned to.")
+    tags: list[str] = Field(description="Triage tags.")
+    text: str | None = Field(description="What the person wrote; a confidential report's only for protection and admin.")
+    contact: str = Field(description="A stable pseudonym of the sender (not the phone number): the same person, the same value.")
+
+
+class FeedbackPage(BaseModel):
+    """A page of submissions, newest first."""
+
+    items: list[FeedbackItem]
+    next: str | None = Field(description="Pass as `before` for the next, older page; null on the last page.")
+
+
+class Problem(BaseModel):
+    detail: str
+
+
+def _item(request: Request, user: StaffUser, feedback: Feedback) -> FeedbackItem:
+    return FeedbackItem(
+        reference=feedback.reference,
+        created_at=feedback.created_at,
+        kind=feedback.kind,
+        category=feedback.category,
+        site=feedback.site.slug if feedback.site else None,
+        language=feedback.language,
+        channel=feedback.channel,
+        status=feedback.status,
+        confidential=feedback.confidential,
+        assignee=feedback.assignee.email if feedback.assignee else None,
+        tags=list(feedback.tags or []),
+        text=readable_text(feedback, user, request.app.state.runtime.vault),
+        contact=pseudonym(feedback),
+    )
+
+
+def _desk_only(user: StaffUser) -> None:
+    if user.role not in DESK_ROLES:
+        raise HTTPException(status_code=403, detail="this account has no access to the triage queue")
+
+
+@router.get(
+    "/feedback",
+    response_model=FeedbackPage,
+    responses={400: {"model": Problem, "description": "A filter value that cannot be used"}, 401: {"model": Problem}},
+)
+def list_feedback(
+    request: Request,
+    user: ApiUser,
+    db: DB,
+    status: Annotated[str | None, Query(description="new | acknowledged | in_progress | referred | resolved | closed")] = None,
+    kind: Annotated[str | None, Query(description="complaint | need | confidential | assembly")] = None,
+    category: Annotated[str | None, Query(description="e.g. water_sanitation")] = None,
+    site: Annotated[str | None, Query(description="A site's slug, e.g. niamana")] = None,
+    language: Annotated[str | None, Query(description="e.g. fr, bm")] = None,
+    channel: Annotated[str | None, Query(description="sms | whatsapp | ussd")] = None,
+    assignee: Annotated[str | None, Query(description="none | me | a staff id")] = None,
+    date_from: Annotated[str | None, Query(description="YYYY-MM-DD, included")] = None,
+    date_to: Annotated[str | None, Query(description="YYYY-MM-DD, included")] = None,
+    q: Annotated[str | None, Query(description="A reference (exact), otherwise words in the text")] = None,
+    before: Annotated[str | None, Query(description="The `next` of the previous page")] = None,
+    limit: Annotated[str | None, Query(description=f"Items per page, 1 to {MAX_PAGE_SIZE} (default {PAGE_SIZE})")] = None,
+) -> FeedbackPage:
+    _desk_only(user)
+    try:
+        filters = Filters.parse(request.query_params)
+        size = _limit(limit)
+        tz = ZoneInfo(request.app.state.runtime.settings.timezone)
+        page = feedback_page(db, user, filters, before=before or None, limit=size, tz=tz)
+    except InvalidFilter as invalid:
+        raise HTTPException(status_code=400, detail=str(invalid)) from None
+    return FeedbackPage(items=[_item(request, user, item) for item in page.items], next=page.next)
+
+
+def _limit(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return PAGE_SIZE
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        raise InvalidFilter("limit", f"limit must be a number from 1 to {MAX_PAGE_SIZE}, not “%(value)s”.", raw)
+    return int(raw)
+
+
+@router.get(
+    "/feedback/{reference}",
+    response_model=FeedbackItem,
+    responses={404: {"model": Problem, "description": "No such reference, or not one this user may see"}, 401: {"model": Problem}},
+)
+def get_feedback(request: Request, reference: str, user: ApiUser, db: DB) -> FeedbackItem:
+    _desk_only(user)
+    feedback = feedback_by_reference(db, user, reference)
+    if feedback is None:
+        raise HTTPException(status_code=404, detail="no such reference")
+    return _item(request, user, feedback)
