@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator
 
 from bot.config import get_settings
+from bot.phones import normalize
 
 app = typer.Typer(help="baro: a feedback line for displaced people, by SMS, USSD and WhatsApp.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
@@ -210,6 +211,24 @@ def run() -> None:
     raise typer.Exit(code)
 
 
+def _show_outbox(outbox, number: str) -> None:
+    """Print, as they arrive, the messages staff and workers send this number (SMS_PROVIDER=console)."""
+    import threading
+
+    from bot.channels.console import read_outbox
+
+    def follow() -> None:
+        offset = outbox.stat().st_size if outbox.exists() else 0
+        while True:
+            messages, offset = read_outbox(outbox, offset)
+            for message in messages:
+                if message["to"] == number:
+                    typer.echo(f"\nbaro ({message['channel']})> {message['text']}")
+            time.sleep(0.5)
+
+    threading.Thread(target=follow, daemon=True).start()
+
+
 def _replies(twiml: str) -> list[str]:
     return [message.text or "" for message in ET.fromstring(twiml).iter("Message")]
 
@@ -226,6 +245,8 @@ def simulate(
     sender = f"whatsapp:{phone}" if whatsapp else phone
     validator = RequestValidator(settings.twilio_auth_token)
     typer.echo(f"Writing to {url} as {sender}. An empty line or Ctrl-D ends.")
+    if settings.sms_provider == "console":
+        _show_outbox(settings.outbox, normalize(phone, settings.default_region))
     interactive = sys.stdin.isatty()
     with httpx.Client(timeout=20) as client:
         while True:

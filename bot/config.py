@@ -55,7 +55,8 @@ class Settings(BaseSettings):
 
     # Outbound messages. SMS goes out through Twilio or a local aggregator's HTTP gateway
     # (Twilio has no two-way SMS in Mali); none means USSD confirmations are not sent by SMS.
-    sms_provider: Literal["twilio", "gateway", "none"] = "twilio"
+    # `console` writes what would be sent to var/outbox.jsonl (for `make run`; see `baro simulate`).
+    sms_provider: Literal["twilio", "gateway", "console", "none"] = "twilio"
     twilio_sms_from: str = ""
     twilio_whatsapp_from: str = ""
     # Outside WhatsApp's 24-hour window only an approved template may be sent; its one
@@ -95,6 +96,10 @@ class Settings(BaseSettings):
         self.database_url = self.database_url or f"sqlite:///{self.var_dir / 'baro.sqlite3'}"
         self.redis_url = self.redis_url or f"unix://{self.local_redis_socket}"
         return self
+
+    @property
+    def outbox(self) -> Path:
+        return self.var_dir / "outbox.jsonl"
 
     @property
     def local_redis_socket(self) -> Path:

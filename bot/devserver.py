@@ -32,6 +32,8 @@ def ensure_local_secrets(path: Path = LOCAL_ENV_FILE) -> bool:
         f"TWILIO_ACCOUNT_SID=AC{secrets.token_hex(16)}",
         f"TWILIO_AUTH_TOKEN={secrets.token_hex(16)}",
         f"USSD_TOKEN={secrets.token_urlsafe(16)}",
+        "# No real SMS on a development machine: outbound messages go to var/outbox.jsonl (baro simulate shows them).",
+        "SMS_PROVIDER=console",
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     path.chmod(0o600)

@@ -9,6 +9,7 @@ from redis import Redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.channels.console import ConsoleSender
 from bot.channels.gateway import GatewaySender
 from bot.channels.twilio import TwilioSender, make_client
 from bot.config import Settings, get_settings
@@ -104,6 +105,10 @@ class Runtime:
                 senders["sms"] = twilio_sender
         if settings.sms_provider == "gateway" and settings.gateway_url:
             senders["sms"] = GatewaySender(settings.gateway_url, settings.gateway_token)
+        if settings.sms_provider == "console":
+            console = ConsoleSender(settings.outbox)
+            senders.setdefault("whatsapp", console)
+            senders["sms"] = console
         return senders
 
     def close(self) -> None:

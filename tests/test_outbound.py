@@ -283,3 +283,26 @@ def test_the_gateway_delivers_inbound_messages_and_delivery_reports(gateway, cli
     report = {"id": "AGG-1", "status": "delivered", "secret": "in-secret"}
     assert client.post("/webhooks/gateway/status", data=report).status_code == 204
     assert stored(runtime, message_id).status == "delivered"
+
+
+def test_on_one_machine_messages_go_to_the_outbox_that_simulate_reads(make_phone, runtime, monkeypatch, tmp_path):
+    from bot import runtime as runtime_module
+    from bot.channels.console import read_outbox
+    from bot.config import get_settings
+
+    monkeypatch.setenv("SMS_PROVIDER", "console")
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    runtime_module._by_process.clear()
+    make_phone(NUMBER).converse("Bonjour", "1", "1")
+    with runtime.sessions() as db:
+        contact_id = db.scalar(select(Contact.id))
+    local = runtime_module.get_runtime()
+    message_id = queue(local, contact_id, "Votre cas est résolu.")
+    run_worker(local.redis)
+    messages, offset = read_outbox(local.settings.outbox, 0)
+    assert [(m["to"], m["channel"], m["text"]) for m in messages] == [(NUMBER, "sms", "Votre cas est résolu.")]
+    assert stored(local, message_id).status == "queued" and offset > 0
+    assert read_outbox(local.settings.outbox, offset) == ([], offset)
+    get_settings.cache_clear()
+    runtime_module._by_process.clear()
