@@ -79,7 +79,27 @@ def environment(test_dir, database_url, redis_url):
 
 @pytest.fixture
 def settings(environment, clean_state) -> Settings:
+    get_settings.cache_clear()  # never a previous test's settings
     return get_settings()
+
+
+@pytest.fixture
+def reconfigure(environment, monkeypatch):
+    """Change settings through the environment, as production does, for this process and the workers
+    it forks (`None` removes one). List it, and fixtures using it, before `settings` or `client`."""
+
+    def apply(**env: str | None) -> None:
+        for key, value in env.items():
+            if value is None:
+                monkeypatch.delenv(key, raising=False)
+            else:
+                monkeypatch.setenv(key, str(value))
+        get_settings.cache_clear()
+        runtime_module._by_process.clear()
+
+    yield apply
+    get_settings.cache_clear()
+    runtime_module._by_process.clear()
 
 
 @pytest.fixture
@@ -184,7 +204,7 @@ def make_phone(client, settings):
 
 
 @pytest.fixture
-def twilio(environment, monkeypatch):
+def twilio(environment, reconfigure):
     """The real Twilio SDK pointed at a local double of its API, for the web app and for workers.
 
     Sends are paced fast and retried at once, so tests see the whole pipeline in milliseconds.
@@ -192,22 +212,17 @@ def twilio(environment, monkeypatch):
     from tests.twilio_double import TwilioDouble
 
     with TwilioDouble(environment["TWILIO_ACCOUNT_SID"], environment["TWILIO_AUTH_TOKEN"]) as double:
-        for key, value in {
-            "TWILIO_API_URL": double.url,
-            "TWILIO_SMS_FROM": "+22320000000",
-            "TWILIO_WHATSAPP_FROM": "+22320000001",
-            "WHATSAPP_TEMPLATE_SID": "HX" + "0" * 32,
-            "SMS_PER_SECOND": "1000",
-            "WHATSAPP_PER_SECOND": "1000",
-            "SEND_RETRY_SECONDS": "[0]",
-            "USSD_TOKEN": "ussd-secret",
-        }.items():
-            monkeypatch.setenv(key, value)
-        get_settings.cache_clear()
-        runtime_module._by_process.clear()
+        reconfigure(
+            TWILIO_API_URL=double.url,
+            TWILIO_SMS_FROM="+22320000000",
+            TWILIO_WHATSAPP_FROM="+22320000001",
+            WHATSAPP_TEMPLATE_SID="HX" + "0" * 32,
+            SMS_PER_SECOND=1000,
+            WHATSAPP_PER_SECOND=1000,
+            SEND_RETRY_SECONDS="[0]",
+            USSD_TOKEN="ussd-secret",
+        )
         yield double
-    get_settings.cache_clear()
-    runtime_module._by_process.clear()
 
 
 def run_worker(redis) -> None:

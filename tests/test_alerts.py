@@ -6,8 +6,6 @@ import pytest
 from rq import Queue
 from sqlalchemy import select
 
-from bot import runtime as runtime_module
-from bot.config import get_settings
 from bot.models import Contact, Feedback, Message
 from bot.queue import INTAKE_QUEUE
 from tests.admin_support import submit_complaint
@@ -18,17 +16,9 @@ FOCAL_POINTS = ("+22376000001", "+22376000002")
 REPORT = ("Bonjour", "1", "1", "4", "1", "Mon voisin me frappe la nuit", "3")  # violence, with details, no call back
 
 
-def configure(monkeypatch, **values: str) -> None:
-    """Settings through the environment, for this process and the workers it forks, as in production."""
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    get_settings.cache_clear()
-    runtime_module._by_process.clear()
-
-
 @pytest.fixture
-def focal_points(twilio, monkeypatch):
-    configure(monkeypatch, PROTECTION_ALERT_NUMBERS=",".join(FOCAL_POINTS))
+def focal_points(twilio, reconfigure):
+    reconfigure(PROTECTION_ALERT_NUMBERS=",".join(FOCAL_POINTS))
     return FOCAL_POINTS
 
 
@@ -107,8 +97,8 @@ def test_a_focal_point_is_one_contact_found_by_the_same_keyed_hash_as_a_person(t
 
 
 @pytest.fixture
-def by_whatsapp(focal_points, monkeypatch):
-    configure(monkeypatch, PROTECTION_ALERT_CHANNEL="whatsapp")
+def by_whatsapp(focal_points, reconfigure):
+    reconfigure(PROTECTION_ALERT_CHANNEL="whatsapp")
 
 
 def test_the_alert_can_go_by_whatsapp(twilio, by_whatsapp, phone, runtime):

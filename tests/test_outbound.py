@@ -231,22 +231,16 @@ class FakeGateway(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def gateway(twilio, monkeypatch):
+def gateway(twilio, reconfigure):
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeGateway)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     FakeGateway.received, FakeGateway.answer = [], (200, {"id": "AGG-1"})
-    for key, value in {
-        "SMS_PROVIDER": "gateway",
-        "GATEWAY_URL": f"http://127.0.0.1:{server.server_port}/send",
-        "GATEWAY_TOKEN": "out-token",
-        "GATEWAY_SECRET": "in-secret",
-    }.items():
-        monkeypatch.setenv(key, value)
-    from bot import runtime as runtime_module
-    from bot.config import get_settings
-
-    get_settings.cache_clear()
-    runtime_module._by_process.clear()
+    reconfigure(
+        SMS_PROVIDER="gateway",
+        GATEWAY_URL=f"http://127.0.0.1:{server.server_port}/send",
+        GATEWAY_TOKEN="out-token",
+        GATEWAY_SECRET="in-secret",
+    )
     yield FakeGateway
     server.shutdown()
 
@@ -285,24 +279,19 @@ def test_the_gateway_delivers_inbound_messages_and_delivery_reports(gateway, cli
     assert stored(runtime, message_id).status == "delivered"
 
 
-def test_on_one_machine_messages_go_to_the_outbox_that_simulate_reads(make_phone, runtime, monkeypatch, tmp_path):
-    from bot import runtime as runtime_module
+def test_on_one_machine_messages_go_to_the_outbox_that_simulate_reads(reconfigure, make_phone, runtime, tmp_path):
     from bot.channels.console import read_outbox
-    from bot.config import get_settings
+    from bot.runtime import get_runtime
 
-    monkeypatch.setenv("SMS_PROVIDER", "console")
-    monkeypatch.setenv("VAR_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    runtime_module._by_process.clear()
+    reconfigure(SMS_PROVIDER="console", VAR_DIR=tmp_path)
+    runtime = get_runtime()  # built from the new settings
     make_phone(NUMBER).converse("Bonjour", "1", "1")
     with runtime.sessions() as db:
         contact_id = db.scalar(select(Contact.id))
-    local = runtime_module.get_runtime()
-    message_id = queue(local, contact_id, "Votre cas est résolu.")
-    run_worker(local.redis)
-    messages, offset = read_outbox(local.settings.outbox, 0)
+    message_id = queue(runtime, contact_id, "Votre cas est résolu.")
+    run_worker(runtime.redis)
+    assert runtime.settings.outbox == tmp_path / "outbox.jsonl"
+    messages, offset = read_outbox(runtime.settings.outbox, 0)
     assert [(m["to"], m["channel"], m["text"]) for m in messages] == [(NUMBER, "sms", "Votre cas est résolu.")]
-    assert stored(local, message_id).status == "queued" and offset > 0
-    assert read_outbox(local.settings.outbox, offset) == ([], offset)
-    get_settings.cache_clear()
-    runtime_module._by_process.clear()
+    assert stored(runtime, message_id).status == "queued" and offset > 0
+    assert read_outbox(runtime.settings.outbox, offset) == ([], offset)

@@ -10,7 +10,6 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from bot import runtime as runtime_module
 from bot.config import get_settings
 from bot.models import Contact, Feedback, Message, Signup, Site
 from bot.outcomes import SIGNED_UP, SIGNUP_STATUS, STATUS
@@ -137,17 +136,9 @@ def onboard(client, lang_key: str = "2") -> Aggregator:
 
 
 @pytest.fixture
-def without_sms_sender(environment):
+def without_sms_sender(reconfigure):
     """USSD is configured, but no SMS sender is (no TWILIO_SMS_FROM); list it before `client`."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("USSD_TOKEN", TOKEN)
-        for key in ("TWILIO_SMS_FROM", "TWILIO_WHATSAPP_FROM", "GATEWAY_URL"):
-            patch.delenv(key, raising=False)
-        get_settings.cache_clear()
-        runtime_module._by_process.clear()
-        yield
-    get_settings.cache_clear()
-    runtime_module._by_process.clear()
+    reconfigure(USSD_TOKEN=TOKEN, TWILIO_SMS_FROM=None, TWILIO_WHATSAPP_FROM=None, GATEWAY_URL=None)
 
 
 # ---------------------------------------------------------------------------------------------

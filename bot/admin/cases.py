@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.admin import lifecycle
 from bot.admin.access import CONFIDENTIAL_ROLES, DESK_ROLES, mask_phone, may_reveal_phone, may_see
-from bot.admin.inbox import CATEGORY_LABELS, CHANNEL_LABELS, KIND_LABELS, LANGUAGE_NAMES
-from bot.admin.lifecycle import N_, STATUS_LABELS, Outbox, Refused
+from bot.admin.labels import CATEGORY_LABELS, CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS, N_, language_name
+from bot.admin.lifecycle import Outbox, Refused
 from bot.admin.security import DB, Form, Staff
 from bot.effects import clean_reference
 from bot.models import CannedReply, CaseEvent, CaseNote, Contact, Feedback, Message, Site, StaffUser
@@ -214,7 +214,7 @@ def _sites_for(db: Session, user: StaffUser) -> list[Site]:
     return sites
 
 
-def _canned(db: Session, requested: str | None, lang: str, default: str, _) -> dict:
+def _canned(db: Session, requested: str | None, lang: str, lang_name: str, default: str, _) -> dict:
     """The canned replies to choose from, and the text of the chosen one in the person's language."""
     replies = list(db.scalars(select(CannedReply).order_by(CannedReply.title)))
     chosen = next((r for r in replies if requested and requested.isdigit() and r.id == int(requested)), None)
@@ -223,10 +223,9 @@ def _canned(db: Session, requested: str | None, lang: str, default: str, _) -> d
         draft = chosen.texts.get(lang) or ""
         if not draft:
             draft = chosen.texts.get(default) or next(iter(chosen.texts.values()), "")
-            name = LANGUAGE_NAMES.get(lang, lang)
             warning = _(
                 "This reply has no %(language)s text: another language's is filled in; rewrite it before sending."
-            ) % {"language": name}
+            ) % {"language": lang_name}
     elif requested:
         warning = _("That canned reply no longer exists.")
     return {
@@ -300,7 +299,7 @@ def _page(
             "channel": CHANNEL_LABELS,
             "status": STATUS_LABELS,
         },
-        "language_name": LANGUAGE_NAMES.get(feedback.language, feedback.language),
+        "language_name": language_name(request, feedback.language),
         "person_language": lang,
         "created": _when(feedback.created_at, tz),
         "updated": _when(feedback.updated_at, tz),
@@ -326,7 +325,7 @@ def _page(
             "erased": contact.phone_encrypted is None,
             "no_provider": channel not in runtime.senders,
         },
-        "canned": _canned(db, canned, lang, outbox.catalogues.default, _),
+        "canned": _canned(db, canned, lang, language_name(request, lang), outbox.catalogues.default, _),
         "conversation": _conversation(request, db, user, feedback, tz, _),
         "notes": [{"author": n.author.email, "when": _when(n.created_at, tz), "text": n.text} for n in notes],
         "trail": [

@@ -17,6 +17,7 @@ from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 from sqlalchemy import select
 
 from bot.admin.access import DESK_ROLES, mask_phone
+from bot.admin.labels import CATEGORY_LABELS, CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS, language_name
 from bot.admin.queries import (
     CHANNELS,
     KINDS,
@@ -37,39 +38,6 @@ router = APIRouter(prefix="/admin")
 
 EXCERPT = 90  # characters of the text shown in the list
 
-KIND_LABELS = {
-    "complaint": N_("Complaint"),
-    "need": N_("Need"),
-    "confidential": N_("Confidential report"),
-    "assembly": N_("Assembly sign-up"),
-}
-STATUS_LABELS = {
-    "new": N_("New"),
-    "acknowledged": N_("Acknowledged"),
-    "in_progress": N_("In progress"),
-    "referred": N_("Referred"),
-    "resolved": N_("Resolved"),
-    "closed": N_("Closed"),
-}
-CHANNEL_LABELS = {"sms": N_("SMS"), "whatsapp": N_("WhatsApp"), "ussd": N_("USSD")}
-# The categories the flows offer; one they add later shows as its code until it is named here.
-CATEGORY_LABELS = {
-    "shelter": N_("Shelter"),
-    "water_sanitation": N_("Water and sanitation"),
-    "health": N_("Health"),
-    "food": N_("Food"),
-    "security": N_("Security"),
-    "documents": N_("Documents"),
-    "education": N_("Education"),
-    "livelihoods": N_("Work and income"),
-    "violence": N_("Violence"),
-    "abuse_exploitation": N_("Abuse or exploitation"),
-    "threat": N_("Threat"),
-    "confirmed": N_("Signed up"),
-    "waitlist": N_("Waiting list"),
-    "other": N_("Other"),
-}
-LANGUAGE_NAMES = {"fr": "Français", "bm": "Bamanankan", "ff": "Pulaar", "en": "English"}
 
 CSV_COLUMNS = (
     "reference", "created_at", "kind", "category", "site", "language", "channel",
@@ -138,7 +106,7 @@ def _choices(request: Request, db, user: StaffUser, _) -> dict:
         "kinds": [(value, _(KIND_LABELS[value])) for value in KINDS],
         "categories": [(value, _(label)) for value, label in CATEGORY_LABELS.items()],
         "sites": [(site.slug, site.name) for site in sites],
-        "languages": [(code, LANGUAGE_NAMES.get(code, code)) for code in languages],
+        "languages": [(code, language_name(request, code)) for code in languages],
         "channels": [(value, _(CHANNEL_LABELS[value])) for value in CHANNELS],
         "assignees": [(str(member.id), member.email) for member in staff],
     }

@@ -22,13 +22,9 @@ from bot.i18n import Catalogues
 from bot.models import CaseEvent, CaseNote, Feedback, Site, StaffUser, utcnow
 from bot.outbound import queue_message
 from bot.outcomes import RESOLVED
+from bot.admin.labels import STATUS_LABELS, N_
 from bot.sms import prepare
 from bot.vault import Vault
-
-
-def N_(message: str) -> str:
-    """Marks a text for the `admin` catalogue; translated where it is shown."""
-    return message
 
 
 STATUSES = ("new", "acknowledged", "in_progress", "referred", "resolved", "closed")
@@ -44,14 +40,6 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "referred": ("in_progress", "resolved"),
     "resolved": ("closed", REOPEN_TO),
     "closed": (REOPEN_TO,),
-}
-STATUS_LABELS = {
-    "new": N_("New"),
-    "acknowledged": N_("Acknowledged"),
-    "in_progress": N_("In progress"),
-    "referred": N_("Referred"),
-    "resolved": N_("Resolved"),
-    "closed": N_("Closed"),
 }
 
 # What staff may code. Confidential reports and assembly sign-ups keep their kind (the first decides

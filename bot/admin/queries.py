@@ -18,15 +18,11 @@ from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from bot.admin.access import CONFIDENTIAL_ROLES, visible
+from bot.admin.labels import N_
 from bot.effects import clean_reference
 from bot.models import Feedback, Site, StaffUser
 from bot.references import ALPHABET, LENGTH
 from bot.vault import Vault
-
-
-def N_(message: str) -> str:
-    """Marks a text for the `admin` catalogue; translated where it is shown."""
-    return message
 
 
 KINDS = ("complaint", "need", "confidential", "assembly")
