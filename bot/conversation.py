@@ -46,7 +46,6 @@ MY_REFERENCES_SHOWN = 5
 class Handled:
     reply: str | None  # as sent on the inbound channel
     feedback_ids: list[int] = field(default_factory=list)
-    duplicate: bool = False
     contact_id: int | None = None
     language: str | None = None
     # A question is open: USSD keeps the session (CON) rather than closing it (END).
@@ -167,7 +166,7 @@ class Conversations:
         if earlier is None:
             return None
         reply = db.scalar(select(Message).where(Message.in_reply_to_id == earlier.id).order_by(Message.id))
-        return Handled(reply=self._text_of(reply) if reply else None, duplicate=True)
+        return Handled(reply=self._text_of(reply) if reply else None)
 
     def _text_of(self, message: Message) -> str | None:
         return self.vault.decrypt(message.text_encrypted) if message.text_encrypted else message.text

@@ -14,11 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.admin.access import CONFIDENTIAL_ROLES, visible
+from bot.admin.lifecycle import DONE
 from bot.config import Settings
 from bot.models import Feedback, StaffUser, utcnow
 
-# A case in one of these is no longer waiting for anyone (the complement of lifecycle.OPEN).
-CLOSED_STATUSES = ("resolved", "closed")
 # At most this many are listed; the count says how many there are in all.
 SHOWN = 50
 
@@ -69,7 +68,7 @@ def protection_alerts(db: Session, user: StaffUser, settings: Settings, now: dat
     rows = db.execute(
         visible(
             select(Feedback.id, Feedback.reference, Feedback.category, Feedback.created_at).where(
-                Feedback.confidential.is_(True), Feedback.status.not_in(CLOSED_STATUSES)
+                Feedback.confidential.is_(True), Feedback.status.not_in(DONE)
             ),
             user,
         ).order_by(Feedback.created_at, Feedback.id)

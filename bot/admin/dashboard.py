@@ -20,7 +20,8 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from bot.admin.access import DESK_ROLES, visible
-from bot.admin.alerts import CLOSED_STATUSES, protection_alerts
+from bot.admin.alerts import protection_alerts
+from bot.admin.lifecycle import DONE
 from bot.admin.charts import Series, Table, stacked_bars
 from bot.admin.security import DB, Staff
 from bot.models import Feedback, Site, StaffUser, utcnow
@@ -178,7 +179,7 @@ def dashboard_numbers(db, user: StaffUser, now: datetime, zone: ZoneInfo, lang: 
 
     ages = Counter()
     for (created_at,) in db.execute(
-        visible(select(Feedback.created_at).where(Feedback.status.not_in(CLOSED_STATUSES)), user)
+        visible(select(Feedback.created_at).where(Feedback.status.not_in(DONE)), user)
     ):
         age = now - created_at
         ages[next(key for key, bound in AGE_BUCKETS if bound is None or age < bound)] += 1

@@ -28,7 +28,8 @@ from bot.vault import Vault
 
 
 STATUSES = ("new", "acknowledged", "in_progress", "referred", "resolved", "closed")
-OPEN = ("new", "acknowledged", "in_progress", "referred")
+# A case in one of these is no longer waiting for anyone.
+DONE = ("resolved", "closed")
 # Where a resolved or closed case goes back to when it is reopened.
 REOPEN_TO = "in_progress"
 # The steps staff may take from each status. A case may skip ahead (a problem fixed on the spot is
