@@ -166,3 +166,18 @@ def test_whatsapp_extra_fields_are_accepted_and_not_kept(awa, runtime):
         str(value) for value in vars(inbound).values()
     )
     assert "Awa" not in kept and "22370000060" not in kept  # the profile name and number are not stored in clear
+
+
+def test_a_bambara_speaker_tells_a_need_and_makes_a_confidential_report_on_whatsapp(make_phone, runtime):
+    person = WhatsApp(make_phone, "+22370000068")
+    person.converse("I ni ce", "2", "1")
+    need = person.converse("2", "1", "8", "N bɛ baara ɲini")
+    report = person.converse("4", "3", "Cɛ dɔ bɛ n bagabaga", "3")
+    with runtime.sessions() as db:
+        filed = {f.kind: f for f in db.scalars(select(Feedback))}
+    assert need == screen(runtime, "bm", "need", "done", reference=filed["need"].reference)
+    assert report == screen(runtime, "bm", "confidential", "done", reference=filed["confidential"].reference)
+    assert (filed["need"].category, filed["need"].channel) == ("livelihoods", "whatsapp")
+    confidential = filed["confidential"]
+    assert (confidential.category, confidential.confidential, confidential.text) == ("threat", True, None)
+    assert runtime.vault.decrypt(confidential.text_encrypted) == "Cɛ dɔ bɛ n bagabaga"
