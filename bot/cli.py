@@ -53,13 +53,11 @@ def seed() -> None:
 @flows_app.command("check")
 def flows_check() -> None:
     """Validate every flow; exits non-zero naming the file and state of each problem."""
-    from zoneinfo import ZoneInfo
-
     from bot.engine.check import load_and_check
-    from bot.i18n import Catalogues
+    from bot.runtime import Runtime
 
     settings = get_settings()
-    catalogues = Catalogues.load(settings.locales_dir, settings.languages, ZoneInfo(settings.timezone))
+    catalogues = Runtime(settings).catalogues
     _, problems = load_and_check(settings.flows_dir, catalogues, sms_alphabet=settings.sms_alphabet)
     for problem in problems:
         typer.echo(problem, err=True)
@@ -71,14 +69,12 @@ def flows_check() -> None:
 @flows_app.command("report")
 def flows_report() -> None:
     """Print what every screen costs: characters, SMS encoding and parts, under both SMS alphabet settings."""
-    from zoneinfo import ZoneInfo
-
     from bot.costs import report, screens
     from bot.engine.check import load_and_check
-    from bot.i18n import Catalogues
+    from bot.runtime import Runtime
 
     settings = get_settings()
-    catalogues = Catalogues.load(settings.locales_dir, settings.languages, ZoneInfo(settings.timezone))
+    catalogues = Runtime(settings).catalogues
     flows, problems = load_and_check(settings.flows_dir, catalogues, sms_alphabet=settings.sms_alphabet)
     if flows is None:  # documents that do not load have no screens to measure
         for problem in problems:

@@ -4,18 +4,15 @@ Every such message is a `message` row (direction `out`, status `pending`) before
 exists, so a Redis outage delays it and never loses it; the sweep queues what was left.
 """
 
-import logging
 from datetime import timedelta
 
 from redis import Redis
-from redis.exceptions import RedisError
-from rq import Queue, Retry
+from rq import Retry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Contact, Message, utcnow
-
-log = logging.getLogger(__name__)
+from bot.queue import enqueue_each
 
 # Two lanes: a worker drains the reply queue before the bulk one (see `baro worker`).
 LANES = {"reply": "outbound-replies", "bulk": "outbound-bulk"}
@@ -44,21 +41,9 @@ def queue_message(
 
 
 def enqueue_sends(redis: Redis, messages: list[tuple[int, str]], attempts: int, retry_seconds: list[int]) -> int:
-    """Queue a send job per (message id, lane); returns how many were queued. The sweep catches the rest."""
-    queued = 0
-    for message_id, lane in messages:
-        try:
-            Queue(LANES[lane], connection=redis).enqueue(
-                "workers.jobs.send_message",
-                message_id,
-                job_id=f"send-{message_id}",
-                retry=Retry(max=attempts, interval=retry_seconds) if attempts > 1 else None,
-            )
-        except RedisError as error:
-            log.warning("could not queue message %s, the sweep will: %s", message_id, error)
-            continue
-        queued += 1
-    return queued
+    """Queue a send job per (message id, lane); returns how many were queued."""
+    jobs = [(LANES[lane], "workers.jobs.send_message", message_id, f"send-{message_id}") for message_id, lane in messages]
+    return enqueue_each(redis, jobs, retry=Retry(max=attempts, interval=retry_seconds) if attempts > 1 else None)
 
 
 def whatsapp_window_open(db: Session, contact_id: int) -> bool:
