@@ -6,12 +6,14 @@ STAMP := $(VENV)/.installed-stamp
 PO := $(wildcard locales/*/LC_MESSAGES/*.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test install locales extract update-locales check clean
+.PHONY: run test lint install locales extract update-locales check clean
 
 run: install
 	$(BIN)/baro run
 
+# Lint first: a style or import-order error fails the build like a failing test.
 test: install
+	$(BIN)/ruff check .
 	$(BIN)/pytest
 
 install: $(STAMP) locales
@@ -38,6 +40,9 @@ extract: $(STAMP)
 update-locales: extract
 	$(BIN)/pybabel update --domain messages --input-file locales/messages.pot --output-dir locales --width 100 --ignore-obsolete
 	$(BIN)/pybabel update --domain admin --input-file locales/admin.pot --output-dir locales --width 100 --ignore-obsolete
+
+lint: install
+	$(BIN)/ruff check .
 
 check: install
 	$(BIN)/baro flows check

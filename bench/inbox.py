@@ -83,7 +83,7 @@ TEXTS = [
 
 
 def weighted(pairs):
-    values, weights = zip(*pairs)
+    values, weights = zip(*pairs, strict=True)
     return values, list(weights)
 
 
@@ -98,7 +98,9 @@ def reference(i: int) -> str:
     return "".join(chars)
 
 
-def rows(count: int, contact_ids: list[int], site_ids: dict[str, int], staff_ids: list[int], vault: Vault) -> Iterator[dict]:
+def rows(
+    count: int, contact_ids: list[int], site_ids: dict[str, int], staff_ids: list[int], vault: Vault
+) -> Iterator[dict]:
     """`count` feedback rows over the last three years, oldest first (ids follow time, as in life)."""
     rng = random.Random(20261122)
     kinds, kind_w = weighted(KINDS)
@@ -167,8 +169,11 @@ def postgresql_database() -> Iterator[str | None]:
     try:
         with admin.connect() as connection:
             connection.execute(text("SELECT 1"))
-    except Exception as error:  # noqa: BLE001 - any failure to reach it means: skip
-        print(f"postgresql: skipped, 127.0.0.1:5432 is not reachable as postgres ({type(error).__name__}: {str(error).strip()[:120]})")
+    except Exception as error:
+        print(
+            "postgresql: skipped, 127.0.0.1:5432 is not reachable as postgres"
+            f" ({type(error).__name__}: {str(error).strip()[:120]})"
+        )
         admin.dispose()
         yield None
         return
@@ -246,7 +251,9 @@ def log_in(client: TestClient, email: str) -> None:
     page = client.get("/admin/login")
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
     response = client.post(
-        "/admin/login", data={"email": email, "password": PASSWORD, "csrf": csrf, "next": "/admin"}, follow_redirects=False
+        "/admin/login",
+        data={"email": email, "password": PASSWORD, "csrf": csrf, "next": "/admin"},
+        follow_redirects=False,
     )
     assert response.status_code == 303, response.text
 

@@ -27,8 +27,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -38,6 +39,7 @@ for path in (str(ROOT), str(BENCH)):
         sys.path.insert(0, path)
 
 from sqlalchemy import func, select  # noqa: E402
+from webhook import _die_with_parent, _tail, positive, prepare_database, server_env  # noqa: E402
 
 from bot.db import make_engine, make_sessionmaker, transaction  # noqa: E402
 from bot.devserver import local_redis  # noqa: E402
@@ -46,7 +48,6 @@ from bot.outbound import LANES, enqueue_sends, queue_message  # noqa: E402
 from bot.phones import WHATSAPP_PREFIX  # noqa: E402
 from bot.vault import Vault  # noqa: E402
 from tests.twilio_double import TwilioDouble  # noqa: E402
-from webhook import _die_with_parent, _tail, positive, prepare_database, server_env  # noqa: E402
 
 CHANNELS = ("sms", "whatsapp")
 SMS_FROM = "+22360000000"  # the feedback line's numbers
@@ -165,14 +166,11 @@ class Workers:
                 process.terminate()
         deadline = time.monotonic() + 15
         for process in self.processes:
-            try:
+            with suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
-            try:  # the group is the one this script created: the worker and any work-horse it forked
+            # the group is the one this script created: the worker and any work-horse it forked
+            with suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
             process.wait()
 
 
@@ -243,9 +241,10 @@ def jobs_per_worker(redis, queued: list[Queued], pids: list[int]) -> list[str]:
     for who, spans in sorted(runs.items()):
         spans.sort()
         durations = [(end - start) * 1000 for start, end in spans]
-        between = [(start - end) * 1000 for (_, end), (start, _) in zip(spans, spans[1:])]
+        between = [(start - end) * 1000 for (_, end), (start, _) in pairwise(spans)]
         lines.append(
-            f"{who}: {len(spans)} jobs, job {_num(statistics.fmean(durations) if durations else float('nan'), '.0f')} ms mean"
+            f"{who}: {len(spans)} jobs,"
+            f" job {_num(statistics.fmean(durations) if durations else float('nan'), '.0f')} ms mean"
             f" (pacer wait included), {_num(statistics.median(between) if between else float('nan'), '.0f')} ms median"
             " from one job's end to the next one's start"
         )
@@ -283,7 +282,7 @@ class ChannelResult:
 
     @property
     def gaps_ms(self) -> list[float]:
-        return [(later - earlier) * 1000 for earlier, later in zip(self.times, self.times[1:])]
+        return [(later - earlier) * 1000 for earlier, later in pairwise(self.times)]
 
     def mean_position(self, lane: str) -> float:
         positions = [i for i, sent in enumerate(self.lanes) if sent == lane]
@@ -309,7 +308,9 @@ class ChannelResult:
         return self.count > 1 and self.achieved > self.setting * (1 + TOLERANCE)
 
 
-def measure(double: TwilioDouble, queued: list[Queued], rates: dict[str, float], messages: int) -> dict[str, ChannelResult]:
+def measure(
+    double: TwilioDouble, queued: list[Queued], rates: dict[str, float], messages: int
+) -> dict[str, ChannelResult]:
     results = {channel: ChannelResult(channel, rates[channel], messages) for channel in CHANNELS}
     lanes = {q.body: q.lane for q in queued}
     seen: Counter = Counter()
@@ -393,9 +394,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sms-rate", type=rate, default=5.0, help="SMS_PER_SECOND for the run (default 5)")
     parser.add_argument("--whatsapp-rate", type=rate, default=20.0, help="WHATSAPP_PER_SECOND for the run (default 20)")
-    parser.add_argument("--messages", type=positive, default=60, help="messages per channel, half reply, half bulk (default 60)")
+    parser.add_argument(
+        "--messages", type=positive, default=60, help="messages per channel, half reply, half bulk (default 60)"
+    )
     parser.add_argument("--workers", type=positive, default=2, help="`baro worker` processes (default 2)")
-    parser.add_argument("--timeout", type=float, default=None, help="seconds to wait for the sends (default from the rates)")
+    parser.add_argument(
+        "--timeout", type=float, default=None, help="seconds to wait for the sends (default from the rates)"
+    )
     return parser.parse_args(argv)
 
 
@@ -429,7 +434,10 @@ def run(args: argparse.Namespace) -> int:
 
         queued = create_messages(db_url, secret_key, args.messages, min(args.messages, 20))
         enqueued = enqueue_sends(redis, [(q.id, q.lane) for q in queued], attempts=5, retry_seconds=[1, 2, 5, 10])
-        print(f"stored and enqueued {enqueued}/{len(queued)} messages; {db_url}, {redis_url}, double {double.url}", flush=True)
+        print(
+            f"stored and enqueued {enqueued}/{len(queued)} messages; {db_url}, {redis_url}, double {double.url}",
+            flush=True,
+        )
 
         env = server_env(
             database_url=db_url,
@@ -461,7 +469,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"\nwaited {waited:.2f} s after starting the workers: {why}")
     if first_send is not None:
         last_send = max(r.times[-1] for r in results.values() if r.times)
-        print(f"first send {first_send - started:.2f} s after starting the workers (their start-up), last {last_send - started:.2f} s")
+        print(
+            f"first send {first_send - started:.2f} s after starting the workers (their start-up),"
+            f" last {last_send - started:.2f} s"
+        )
     print(f"message statuses: {dict(sorted(statuses.items()))}; RQ failed send jobs: {stuck_jobs}")
     print("send jobs per worker process:")
     for line in per_worker:
@@ -476,14 +487,17 @@ def run(args: argparse.Namespace) -> int:
         problems.append(f"{not_sent} message(s) not handed to the provider (status other than queued)")
     for r in results.values():
         if r.count - r.duplicates - r.unknown != r.expected:
-            problems.append(f"{r.channel}: {r.count - r.duplicates - r.unknown} distinct messages sent, expected {r.expected}")
+            problems.append(
+                f"{r.channel}: {r.count - r.duplicates - r.unknown} distinct messages sent, expected {r.expected}"
+            )
         if r.duplicates:
             problems.append(f"{r.channel}: {r.duplicates} message(s) sent more than once")
         if r.unknown:
             problems.append(f"{r.channel}: {r.unknown} send(s) not from this run")
         if r.too_fast:
             problems.append(
-                f"{r.channel}: achieved {r.achieved:.2f}/s exceeds the setting {r.setting:g}/s by more than {TOLERANCE:.0%}"
+                f"{r.channel}: achieved {r.achieved:.2f}/s exceeds the setting {r.setting:g}/s"
+                f" by more than {TOLERANCE:.0%}"
             )
     if problems:
         print("FAIL:")

@@ -201,7 +201,10 @@ def phone_number(index: int) -> str:
 
 
 def bodies(count: int) -> list[str]:
-    return [CONVERSATION[i] if i < len(CONVERSATION) else EXTRAS[(i - len(CONVERSATION)) % len(EXTRAS)] for i in range(count)]
+    return [
+        CONVERSATION[i] if i < len(CONVERSATION) else EXTRAS[(i - len(CONVERSATION)) % len(EXTRAS)]
+        for i in range(count)
+    ]
 
 
 # A check returns None when the response is right, else what is wrong with it.
@@ -239,7 +242,9 @@ def reply_text(response: httpx.Response) -> str:
         return response.text
 
 
-async def drive(target: str, url: str, token: str, phones: int, per_phone: int, concurrency: int, check: Check) -> Result:
+async def drive(
+    target: str, url: str, token: str, phones: int, per_phone: int, concurrency: int, check: Check
+) -> Result:
     """`phones` phones, each sending `per_phone` signed forms in turn; at most `concurrency` in flight."""
     result = Result(target)
     validator = RequestValidator(token)
@@ -287,7 +292,9 @@ async def drive(target: str, url: str, token: str, phones: int, per_phone: int, 
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     async with AsyncExitStack() as stack:
         clients = [
-            await stack.enter_async_context(httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(60.0), trust_env=False))
+            await stack.enter_async_context(
+                httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(60.0), trust_env=False)
+            )
             for _ in range(min(concurrency, phones))
         ]
         started = time.perf_counter()
@@ -406,7 +413,12 @@ def positive(value: str) -> int:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--phones", type=positive, default=200, help="simulated phones (default 200)")
-    parser.add_argument("--messages-per-phone", type=positive, default=8, help="messages each phone sends (default 8; 7 complete a complaint)")
+    parser.add_argument(
+        "--messages-per-phone",
+        type=positive,
+        default=8,
+        help="messages each phone sends (default 8; 7 complete a complaint)",
+    )
     parser.add_argument("--concurrency", type=positive, default=50, help="requests in flight at most (default 50)")
     parser.add_argument("-v", "--verbose", action="store_true", help="also print phone 1's conversation with baro")
     return parser.parse_args(argv)
@@ -450,7 +462,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"baro: {db_url}, {redis_url}, port {port}", flush=True)
         with serve("baro", port, env, tmp / "baro.log", "/healthz") as (base_url, process):
             baro = measured(
-                process, drive("baro", base_url + WEBHOOK_PATH, token, args.phones, args.messages_per_phone, args.concurrency, check_twiml)
+                process,
+                drive(
+                    "baro",
+                    base_url + WEBHOOK_PATH,
+                    token,
+                    args.phones,
+                    args.messages_per_phone,
+                    args.concurrency,
+                    check_twiml,
+                ),
             )
         baro_log = _tail(tmp / "baro.log", 15)
         counts = database_counts(db_url)
@@ -460,7 +481,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"echo: port {port}", flush=True)
         with serve("echo", port, server_env(), tmp / "echo.log", None) as (base_url, process):
             echo = measured(
-                process, drive("echo", base_url + ECHO_PATH, token, args.phones, args.messages_per_phone, args.concurrency, check_echo)
+                process,
+                drive(
+                    "echo",
+                    base_url + ECHO_PATH,
+                    token,
+                    args.phones,
+                    args.messages_per_phone,
+                    args.concurrency,
+                    check_echo,
+                ),
             )
         echo_log = _tail(tmp / "echo.log", 15)
 
@@ -475,7 +505,8 @@ def run(args: argparse.Namespace) -> int:
     )
     print(
         f"database after baro: {counts['feedback']} feedback rows (expected {expected}, one per phone: "
-        f"{counts['contacts_with_feedback']} contacts with feedback, at most {counts['max_feedback_per_contact']} each) "
+        f"{counts['contacts_with_feedback']} contacts with feedback,"
+        f" at most {counts['max_feedback_per_contact']} each) "
         f"-> {'OK' if db_ok else 'MISMATCH'}"
     )
     print(

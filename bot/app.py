@@ -1,24 +1,23 @@
 """The FastAPI application."""
 
-from contextlib import asynccontextmanager
-
 import hashlib
+from contextlib import asynccontextmanager
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
-from starlette.middleware.sessions import SessionMiddleware
 from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.middleware.sessions import SessionMiddleware
 
-from bot.config import Settings, get_settings
-from bot.runtime import Runtime
 from bot.admin import cases, dashboard, home, inbox, login
-from bot.api import v1
 from bot.admin.security import LoginRequired
 from bot.admin.ui import Interface
+from bot.api import v1
+from bot.config import Settings, get_settings
+from bot.runtime import Runtime
 from bot.web import gateway, twilio, ussd
 from bot.web.common import ProviderRefused
 
@@ -44,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        runtime.conversations  # fail at start, not at the first message, if flows or secrets are broken
+        _ = runtime.conversations  # fail at start, not at the first message, if flows or secrets are broken
         yield
         runtime.close()
 

@@ -42,7 +42,8 @@ def seed() -> None:
     """Add the demo sites, assemblies and admin account if they are missing."""
     from bot.db import transaction
     from bot.runtime import get_runtime
-    from bot.seed import ADMIN_EMAIL, seed as seed_db
+    from bot.seed import ADMIN_EMAIL
+    from bot.seed import seed as seed_db
 
     with transaction(get_runtime().sessions) as db:
         password = seed_db(db)
@@ -105,7 +106,9 @@ def users_create(
     except (ValueError, IntegrityError) as error:
         typer.echo(f"not created: {error if isinstance(error, ValueError) else 'that email has an account'}", err=True)
         raise typer.Exit(1) from error
-    typer.echo(f"created {role} account {email.strip().lower()}" + ("" if password else f"  password: {chosen}  (shown once)"))
+    typer.echo(
+        f"created {role} account {email.strip().lower()}" + ("" if password else f"  password: {chosen}  (shown once)")
+    )
 
 
 @users_app.command("token")
@@ -192,7 +195,9 @@ def run() -> None:
     seed()
     manage_redis = settings.redis_url == f"unix://{settings.local_redis_socket}"
     redis_context = (
-        devserver.local_redis(settings.var_dir, settings.local_redis_socket) if manage_redis else nullcontext(settings.redis_url)
+        devserver.local_redis(settings.var_dir, settings.local_redis_socket)
+        if manage_redis
+        else nullcontext(settings.redis_url)
     )
     with redis_context as redis_url:
         typer.echo(
@@ -259,7 +264,9 @@ def simulate(
                 "Body": text,
                 "NumMedia": "0",
             }
-            response = client.post(url, data=params, headers={"X-Twilio-Signature": validator.compute_signature(url, params)})
+            response = client.post(
+                url, data=params, headers={"X-Twilio-Signature": validator.compute_signature(url, params)}
+            )
             if response.status_code != 200:
                 typer.echo(f"[HTTP {response.status_code}] {response.text}", err=True)
                 raise typer.Exit(1)

@@ -118,7 +118,9 @@ class Conversations:
         """Upcoming assemblies of every site (the flow filters by the person's), with whether each is full or theirs."""
         taken = dict(
             db.execute(
-                select(Signup.assembly_id, func.count()).where(Signup.status == "confirmed").group_by(Signup.assembly_id)
+                select(Signup.assembly_id, func.count())
+                .where(Signup.status == "confirmed")
+                .group_by(Signup.assembly_id)
             ).all()
         )
         mine = dict(
@@ -213,7 +215,11 @@ class Conversations:
         reply = prepare(written, self.alphabets.get(inbound.channel, "unicode")) if written else None
         if reply:
             answer = Message(
-                contact_id=contact.id, channel=inbound.channel, direction="out", in_reply_to_id=message.id, status="replied"
+                contact_id=contact.id,
+                channel=inbound.channel,
+                direction="out",
+                in_reply_to_id=message.id,
+                status="replied",
             )
             self._keep(answer, reply, confidential)
             db.add(answer)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.engine.check import MAX_SMS_PARTS, USSD_SCREEN
-from bot.engine.flow import FlowSet, State
+from bot.engine.flow import FlowSet
 from bot.engine.interpreter import Choice, Context, question
 from bot.i18n import Catalogues
 from bot.outcomes import ASSEMBLY_LABEL, NOT_FOUND, SIGNED_UP, SIGNUP_STATUS, STATUS, WAITLISTED
@@ -123,14 +123,19 @@ def _table(rows: list[list[str]], right: set[int], groups: dict[int, str]) -> li
             title = title.ljust(starts[column]) + name
         lines.append(title)
     for row in rows:
-        cells = [cell.rjust(width) if column in right else cell.ljust(width) for column, (cell, width) in enumerate(zip(row, widths))]
+        cells = [
+            cell.rjust(width) if column in right else cell.ljust(width)
+            for column, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ]
         lines.append("  ".join(cells).rstrip())
     return lines
 
 
 def _over(screen: Screen, costings: dict[str, Costing]) -> str:
     notes = [f"over {USSD_SCREEN} characters (USSD)"] if len(screen.text) > USSD_SCREEN else []
-    notes += [f"over {MAX_SMS_PARTS} parts ({alphabet})" for alphabet, sms in costings.items() if sms.parts > MAX_SMS_PARTS]
+    notes += [
+        f"over {MAX_SMS_PARTS} parts ({alphabet})" for alphabet, sms in costings.items() if sms.parts > MAX_SMS_PARTS
+    ]
     return "; ".join(notes)
 
 

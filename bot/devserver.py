@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from honcho.environ import parse_procfile
@@ -78,10 +78,8 @@ def local_redis(var_dir: Path, socket: Path, persist: bool = True) -> Iterator[s
     """A Redis on a socket of its own under var/, never the one on port 6379; stopped on exit."""
     var_dir.mkdir(parents=True, exist_ok=True)
     if _ping(socket):  # left behind by a run that was killed: shut it down, we start our own
-        try:
+        with suppress(RedisError, OSError):
             Redis(unix_socket_path=str(socket)).shutdown(nosave=not persist)
-        except (RedisError, OSError):
-            pass
     socket.unlink(missing_ok=True)
     command = [
         redis_server_binary(),

@@ -86,7 +86,9 @@ class Catalogues:
 
     def language_choices(self) -> tuple[Choice, ...]:
         """The language menu: each language named in itself, by its own catalogue."""
-        return tuple(Choice(code, Text(LANGUAGE_NAME.context, LANGUAGE_NAME.msgid, lang=code)) for code in self.languages)
+        return tuple(
+            Choice(code, Text(LANGUAGE_NAME.context, LANGUAGE_NAME.msgid, lang=code)) for code in self.languages
+        )
 
     def keywords(self) -> dict[str, frozenset[str]]:
         """Every spelling of each keyword in every language, folded for matching."""

@@ -1,6 +1,7 @@
 """The database schema: the source of truth for everything people sent."""
 
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -27,7 +28,7 @@ class UTCDateTime(TypeDecorator):
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime}
+    type_annotation_map: ClassVar[dict] = {datetime: UTCDateTime}
 
 
 class Site(Base):

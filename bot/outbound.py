@@ -42,7 +42,9 @@ def queue_message(
 
 def enqueue_sends(redis: Redis, messages: list[tuple[int, str]], attempts: int, retry_seconds: list[int]) -> int:
     """Queue a send job per (message id, lane); returns how many were queued."""
-    jobs = [(LANES[lane], "workers.jobs.send_message", message_id, f"send-{message_id}") for message_id, lane in messages]
+    jobs = [
+        (LANES[lane], "workers.jobs.send_message", message_id, f"send-{message_id}") for message_id, lane in messages
+    ]
     return enqueue_each(redis, jobs, retry=Retry(max=attempts, interval=retry_seconds) if attempts > 1 else None)
 
 
@@ -62,7 +64,9 @@ _RANK = {"claimed": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "un
 UNSUBSCRIBED = "21610"
 
 
-def record_status(db: Session, provider_id: str, status: str, error_code: str | None, error_message: str | None) -> bool:
+def record_status(
+    db: Session, provider_id: str, status: str, error_code: str | None, error_message: str | None
+) -> bool:
     """Apply a provider's delivery report; False if no message of ours has that id."""
     message = db.scalar(select(Message).where(Message.provider_id == provider_id, Message.direction == "out"))
     if message is None:

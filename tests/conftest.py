@@ -18,8 +18,7 @@ from bot.app import create_app
 from bot.config import Settings, get_settings
 from bot.db import make_engine, make_sessionmaker, transaction, upgrade
 from bot.devserver import local_redis
-from bot.models import Base
-from bot.models import utcnow
+from bot.models import Base, utcnow
 from bot.seed import seed_places
 
 TEST_URL = "http://testserver"

@@ -471,7 +471,7 @@ def test_no_text_message_about_a_confidential_report(twilio, client, runtime, ph
     report_confidentially(phone)
     report = confidential_report(runtime)
     staff(client, runtime, "fanta@ong.ml", "protection")
-    assert 'action="/admin/cases/%s/reply"' % report.reference not in page(client, report.reference).text
+    assert f'action="/admin/cases/{report.reference}/reply"' not in page(client, report.reference).text
     shown = act_and_read(client, report.reference, "reply", text="Nous allons vous appeler.")
     assert "No text messages about a confidential report" in shown
     run_worker(runtime.redis)

@@ -153,7 +153,14 @@ def test_open_cases_are_counted_by_age(client, make_phone, runtime, staff):
         submit_complaint(make_phone(f"+2237000002{index}"))
     ids = feedback_ids(runtime)
     now = utcnow()
-    ages = (timedelta(hours=2), timedelta(days=2), timedelta(days=5), timedelta(days=10), timedelta(days=12), timedelta(days=6))
+    ages = (
+        timedelta(hours=2),
+        timedelta(days=2),
+        timedelta(days=5),
+        timedelta(days=10),
+        timedelta(days=12),
+        timedelta(days=6),
+    )
     for feedback_id, age in zip(ids, ages, strict=True):
         set_rows(runtime, [feedback_id], created_at=now - age)
     set_rows(runtime, [ids[4]], status="resolved", resolved_at=now)  # resolved: no longer open
@@ -177,8 +184,8 @@ def test_median_times_to_first_response_and_resolution_over_the_last_30_days(cli
     complaints, (report,) = feedback_ids(runtime, kind="complaint"), feedback_ids(runtime, kind="confidential")
     now = utcnow()
     start = now - timedelta(days=3)
-    set_rows(runtime, complaints + [report], created_at=start)
-    for feedback_id, first, resolved in zip(complaints[:3], (2, 4, 9), (10, 30, None)):
+    set_rows(runtime, [*complaints, report], created_at=start)
+    for feedback_id, first, resolved in zip(complaints[:3], (2, 4, 9), (10, 30, None), strict=True):
         set_rows(runtime, [feedback_id], first_response_at=start + timedelta(hours=first))
         if resolved:
             set_rows(runtime, [feedback_id], resolved_at=start + timedelta(hours=resolved), status="resolved")
@@ -263,7 +270,9 @@ def test_the_deadline_follows_the_setting(client, phone, runtime, staff, monkeyp
 
 def test_the_page_stays_small_with_realistic_data(client, runtime, staff):
     """Twelve weeks of a busy line: 5 sites, every kind and category, about 300 submissions a week."""
-    categories = ("shelter", "water_sanitation", "health", "food", "security", "documents", "education", "livelihoods", "other")
+    categories = (
+        "shelter", "water_sanitation", "health", "food", "security", "documents", "education", "livelihoods", "other"
+    )
     now = utcnow()
     with transaction(runtime.sessions) as db:
         sites = list(db.scalars(select(Site.id)))
@@ -273,9 +282,10 @@ def test_the_page_stays_small_with_realistic_data(client, runtime, staff):
         rows = []
         for index in range(3600):
             kind = ("complaint", "need", "complaint", "assembly", "need", "confidential")[index % 6]
-            category = {"assembly": "confirmed", "confidential": ("violence", "threat", "abuse_exploitation")[index % 3]}.get(
-                kind, categories[index % len(categories)]
-            )
+            category = {
+                "assembly": "confirmed",
+                "confidential": ("violence", "threat", "abuse_exploitation")[index % 3],
+            }.get(kind, categories[index % len(categories)])
             rows.append(
                 dict(
                     reference=f"Z{index:07d}",

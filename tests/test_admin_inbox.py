@@ -60,7 +60,9 @@ def reference_for(index: int) -> str:
     return "T" + "".join(reversed(digits))
 
 
-def add_feedback(runtime, contact_id: int, n: int = 1, start: datetime | None = None, step=timedelta(minutes=1), **fields):
+def add_feedback(
+    runtime, contact_id: int, n: int = 1, start: datetime | None = None, step=timedelta(minutes=1), **fields
+):
     """`n` submissions inserted directly, each `step` after the one before, from `start`; without
     `start`, one minute after every item inserted before (in the last few days). Returns their
     references, oldest first; references sort in the order they were made."""
@@ -291,7 +293,9 @@ def test_paging_keeps_the_filters(client, runtime, contact):
 
 
 def test_the_page_stays_small_with_fifty_long_items(client, runtime, contact):
-    add_feedback(runtime, contact, 60, text="Le forage du bloc C est en panne depuis trois jours. " * 10 + "Le chef de bloc")
+    add_feedback(
+        runtime, contact, 60, text="Le forage du bloc C est en panne depuis trois jours. " * 10 + "Le chef de bloc"
+    )
     sign_in(client, runtime, "awa@ong.ml", "admin")
     page = client.get("/admin/inbox")
     assert len(listed(page.text)) == 50

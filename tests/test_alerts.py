@@ -85,7 +85,9 @@ def test_a_complaint_alerts_nobody(twilio, focal_points, phone, runtime):
     assert twilio.requests == [] and only_feedback(runtime).alerted_at is None
 
 
-def test_a_focal_point_is_one_contact_found_by_the_same_keyed_hash_as_a_person(twilio, focal_points, make_phone, runtime):
+def test_a_focal_point_is_one_contact_found_by_the_same_keyed_hash_as_a_person(
+    twilio, focal_points, make_phone, runtime
+):
     make_phone(FOCAL_POINTS[0]).converse("Bonjour", "1", "1")  # the focal point once tried the line themselves
     make_phone("+22370000071").converse(*REPORT)
     with runtime.sessions() as db:

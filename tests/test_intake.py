@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from rq import Queue, SimpleWorker
 from sqlalchemy import select, update
 
@@ -10,7 +11,6 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.models import ConversationFallback, Feedback, utcnow
 from bot.queue import INTAKE_QUEUE
-from fastapi.testclient import TestClient
 from tests.conftest import Phone, run_worker
 from workers.jobs import intake_feedback, sweep_intake
 

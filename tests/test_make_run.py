@@ -56,7 +56,9 @@ def test_make_run_serves_a_whole_conversation_and_stops_on_sigterm(tmp_path):
     var, port = tmp_path / "var", free_port()
     env = {key: value for key, value in os.environ.items() if key not in CLEARED}
     env.update(VAR_DIR=str(var), PORT=str(port))
-    make = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    make = subprocess.Popen(
+        ["make", "--no-print-directory", "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     try:
         wait_for(lambda: healthy(f"http://127.0.0.1:{port}/healthz"), 60, "the web service")
         assert httpx.get(f"http://127.0.0.1:{port}/healthz").json() == {"database": "up", "redis": "up"}

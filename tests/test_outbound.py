@@ -4,6 +4,7 @@ import json
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 from redis import Redis
@@ -212,7 +213,7 @@ def test_messages_queued_while_redis_was_down_are_swept_and_sent(twilio, person,
 class FakeGateway(BaseHTTPRequestHandler):
     """A local aggregator's HTTP API: answers like the contract in bot/channels/gateway.py."""
 
-    received: list = []
+    received: ClassVar[list] = []
     answer = (200, {"id": "AGG-1"})
 
     def do_POST(self):

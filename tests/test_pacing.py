@@ -4,6 +4,7 @@ import multiprocessing
 import threading
 import time
 import uuid
+from itertools import pairwise
 
 import pytest
 from redis import Redis
@@ -33,7 +34,7 @@ def pacer(redis, prefix):
 
 def assert_spaced(slots: list[int], per_second: float):
     slots = sorted(slots)
-    gaps = [later - earlier for earlier, later in zip(slots, slots[1:])]
+    gaps = [later - earlier for earlier, later in pairwise(slots)]
     assert min(gaps) >= 1_000_000 / per_second - TOLERANCE_US, gaps
 
 

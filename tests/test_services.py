@@ -116,8 +116,13 @@ def test_follow_up_on_someone_elses_reference_reveals_nothing(make_phone, runtim
     stranger = make_phone("+22370000022")
     stranger.converse(*ONBOARD_FR, "5")  # no reference of their own: asked to type one
     reply = stranger.send(reference)
-    assert reply == f"Référence {reference} : nous ne trouvons pas cette référence pour votre numéro. Vérifiez-la et envoyez 5 pour réessayer."
-    assert stranger.converse("5", "ZZZZZZ").endswith("nous ne trouvons pas cette référence pour votre numéro. Vérifiez-la et envoyez 5 pour réessayer.")
+    assert reply == (
+        f"Référence {reference} : nous ne trouvons pas cette référence pour votre numéro."
+        " Vérifiez-la et envoyez 5 pour réessayer."
+    )
+    assert stranger.converse("5", "ZZZZZZ").endswith(
+        "nous ne trouvons pas cette référence pour votre numéro. Vérifiez-la et envoyez 5 pour réessayer."
+    )
 
 
 def test_a_sign_up_reference_tells_the_sign_up(phone):
@@ -180,6 +185,11 @@ def test_a_confidential_reports_conversation_is_encrypted_at_rest(phone, runtime
         rows = db.scalars(select(Message).order_by(Message.id)).all()
     secret = [m for m in rows if m.confidential]
     assert "Il me menace avec un couteau" not in {m.text for m in rows}
-    assert [vault.decrypt(m.text_encrypted) for m in secret if m.direction == "in"] == ["4", "1", "Il me menace avec un couteau", "3"]
+    assert [vault.decrypt(m.text_encrypted) for m in secret if m.direction == "in"] == [
+        "4",
+        "1",
+        "Il me menace avec un couteau",
+        "3",
+    ]
     assert all(m.text is None for m in secret)
     assert "Pas d'eau" in {m.text for m in rows if not m.confidential}  # the rest stays readable to triage

@@ -11,11 +11,18 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from tests.twilio_double import TwilioDouble, twilio_api  # noqa: F401
+from tests.twilio_double import TwilioDouble
 
 SENDER = "+15005550006"
 RECIPIENT = "+22376000001"
 CALLBACK = "http://testserver/webhooks/twilio/status"
+
+
+@pytest.fixture
+def twilio_api():
+    """A started TwilioDouble, stopped after the test."""
+    with TwilioDouble() as double:
+        yield double
 
 
 def sdk(double: TwilioDouble, sid: str | None = None, token: str | None = None) -> Client:

@@ -170,7 +170,13 @@ def test_without_a_configured_token_every_request_is_refused(client, runtime):
 def test_the_right_token_opens_the_session(twilio, client):
     response = client.post(
         f"{USSD}?token={TOKEN}",
-        data={"sessionId": "ATUid_1", "serviceCode": "*384*123#", "phoneNumber": PHONE, "networkCode": "61001", "text": ""},
+        data={
+            "sessionId": "ATUid_1",
+            "serviceCode": "*384*123#",
+            "phoneNumber": PHONE,
+            "networkCode": "61001",
+            "text": "",
+        },
     )
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")

@@ -43,14 +43,13 @@ import socket
 import threading
 import time
 from collections import deque
+from contextlib import suppress
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
-
-import pytest
 
 API_VERSION = "2010-04-01"
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
@@ -179,10 +178,8 @@ class TwilioDouble:
         with self._lock:
             connections = list(self._connections)
         for connection in connections:  # kept-alive connections of the SDK's pool
-            try:
+            with suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         if self._thread is not None:
             self._thread.join(timeout=5)
 
@@ -487,10 +484,8 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(double.delay)
         if answer is None:  # drop: no status line, no headers, just a closed connection
             self.close_connection = True
-            try:
+            with suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             return
         if answer.raw is not None:
             payload, content_type = answer.raw.encode("utf-8"), "text/html; charset=utf-8"
@@ -504,10 +499,3 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(payload)
-
-
-@pytest.fixture
-def twilio_api():
-    """A started TwilioDouble, stopped after the test."""
-    with TwilioDouble() as double:
-        yield double

@@ -61,7 +61,9 @@ def sweep_intake() -> int:
         ).all()
     settings = runtime.settings
     queued = enqueue_intake(runtime.redis, pending)
-    queued += enqueue_sends(runtime.redis, [tuple(row) for row in unsent], settings.send_attempts, settings.send_retry_seconds)
+    queued += enqueue_sends(
+        runtime.redis, [tuple(row) for row in unsent], settings.send_attempts, settings.send_retry_seconds
+    )
     if pending or unsent:
         log.info("sweep queued %s of %s waiting items", queued, len(pending) + len(unsent))
     return queued

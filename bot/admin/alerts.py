@@ -50,7 +50,9 @@ class ProtectionAlerts:
     deadline_hours: int
 
 
-def deadline(feedback_id: int, reference: str, category: str | None, created_at: datetime, hours: int, now: datetime) -> Deadline:
+def deadline(
+    feedback_id: int, reference: str, category: str | None, created_at: datetime, hours: int, now: datetime
+) -> Deadline:
     due_at = created_at + timedelta(hours=hours)
     left = due_at - now
     overdue = left <= timedelta(0)
@@ -60,7 +62,9 @@ def deadline(feedback_id: int, reference: str, category: str | None, created_at:
     return Deadline(feedback_id, reference, category, created_at, due_at, overdue, whole)
 
 
-def protection_alerts(db: Session, user: StaffUser, settings: Settings, now: datetime | None = None) -> ProtectionAlerts | None:
+def protection_alerts(
+    db: Session, user: StaffUser, settings: Settings, now: datetime | None = None
+) -> ProtectionAlerts | None:
     """Open confidential reports, most urgent first; None for a user who may not know of them."""
     if user.role not in CONFIDENTIAL_ROLES:
         return None

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.admin import lifecycle
 from bot.admin.access import CONFIDENTIAL_ROLES, DESK_ROLES, mask_phone, may_reveal_phone, may_see
-from bot.admin.labels import CATEGORY_LABELS, CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS, N_, language_name
+from bot.admin.labels import CATEGORY_LABELS, CHANNEL_LABELS, KIND_LABELS, N_, STATUS_LABELS, language_name
 from bot.admin.lifecycle import Outbox, Refused
 from bot.admin.security import DB, Form, Staff
 from bot.effects import clean_reference
@@ -131,7 +131,9 @@ def _conversation(request: Request, db: Session, user: StaffUser, feedback: Feed
     if user.role not in CONFIDENTIAL_ROLES:
         # Not even that a confidential conversation took place.
         query = query.where(Message.confidential.is_(False))
-    recent = list(db.scalars(query.order_by(Message.created_at.desc(), Message.id.desc()).limit(CONVERSATION_SHOWN + 1)))
+    recent = list(
+        db.scalars(query.order_by(Message.created_at.desc(), Message.id.desc()).limit(CONVERSATION_SHOWN + 1))
+    )
     more = len(recent) > CONVERSATION_SHOWN
     recent = list(reversed(recent[:CONVERSATION_SHOWN]))
     vault = request.app.state.runtime.vault

@@ -124,7 +124,7 @@ def _drawn(series: list[Series], others: str) -> list[Series]:
     biggest = sorted(series, key=lambda serie: -serie.total)[: MAX_SERIES - 1]
     rest = [serie for serie in series if serie not in biggest]
     kept = [serie for serie in series if serie in biggest]  # in the table's order
-    return [*kept, Series(others, [sum(values) for values in zip(*(serie.values for serie in rest))])]
+    return [*kept, Series(others, [sum(values) for values in zip(*(serie.values for serie in rest), strict=True)])]
 
 
 def stacked_bars(table: Table, description: str, others: str = "Others") -> Markup:

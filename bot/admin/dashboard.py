@@ -21,8 +21,8 @@ from sqlalchemy import select
 
 from bot.admin.access import DESK_ROLES, visible
 from bot.admin.alerts import protection_alerts
-from bot.admin.lifecycle import DONE
 from bot.admin.charts import Series, Table, stacked_bars
+from bot.admin.lifecycle import DONE
 from bot.admin.security import DB, Staff
 from bot.models import Feedback, Site, StaffUser, utcnow
 
@@ -172,10 +172,14 @@ def dashboard_numbers(db, user: StaffUser, now: datetime, zone: ZoneInfo, lang: 
         weekly_table(
             "category", _("By category, per week"), weeks, lang, by_category, (*CATEGORIES, None), category_labels(_)
         ),
-        weekly_table("site", _("By site, per week"), weeks, lang, by_site, [*(s for s, _n in sites), None], site_labels),
+        weekly_table(
+            "site", _("By site, per week"), weeks, lang, by_site, [*(s for s, _n in sites), None], site_labels
+        ),
     ]
     description = _("Bar chart. The same numbers are in the table below it.")
-    charts = {table.key: stacked_bars(table, f"{table.title}. {description}", _("Others")) for table in tables if table.total}
+    charts = {
+        table.key: stacked_bars(table, f"{table.title}. {description}", _("Others")) for table in tables if table.total
+    }
 
     ages = Counter()
     for (created_at,) in db.execute(
@@ -186,7 +190,9 @@ def dashboard_numbers(db, user: StaffUser, now: datetime, zone: ZoneInfo, lang: 
 
     since = now - MEDIAN_WINDOW
     responded = db.execute(
-        visible(select(Feedback.created_at, Feedback.first_response_at).where(Feedback.first_response_at >= since), user)
+        visible(
+            select(Feedback.created_at, Feedback.first_response_at).where(Feedback.first_response_at >= since), user
+        )
     ).all()
     resolved = db.execute(
         visible(select(Feedback.created_at, Feedback.resolved_at).where(Feedback.resolved_at >= since), user)

@@ -25,7 +25,6 @@ from bot.admin.queries import (
     STATUSES,
     Filters,
     InvalidFilter,
-    N_,
     each_feedback,
     feedback_page,
     pseudonym,
@@ -186,7 +185,9 @@ def csv_record(request: Request, user: StaffUser, feedback: Feedback) -> list[st
     ]
 
 
-def _csv_lines(request: Request, user_id: int, filters: Filters, first: list[list[str]], after: str | None, tz) -> Iterator[str]:
+def _csv_lines(
+    request: Request, user_id: int, filters: Filters, first: list[list[str]], after: str | None, tz
+) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 

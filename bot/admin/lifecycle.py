@@ -18,14 +18,13 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot.admin.access import may_reveal_phone, may_see
+from bot.admin.labels import N_, STATUS_LABELS
 from bot.i18n import Catalogues
 from bot.models import CaseEvent, CaseNote, Feedback, Site, StaffUser, utcnow
 from bot.outbound import queue_message
 from bot.outcomes import RESOLVED
-from bot.admin.labels import STATUS_LABELS, N_
 from bot.sms import prepare
 from bot.vault import Vault
-
 
 STATUSES = ("new", "acknowledged", "in_progress", "referred", "resolved", "closed")
 # A case in one of these is no longer waiting for anyone.
@@ -353,7 +352,7 @@ def reply(
     _answered(feedback, now)
     _changed(feedback, now)
     _record(db, feedback, actor, "replied", detail, now)
-    return sends + [(message_id, REPLY_LANE)]
+    return [*sends, (message_id, REPLY_LANE)]
 
 
 def reveal_phone(db: Session, feedback: Feedback, actor: StaffUser, vault: Vault) -> str:

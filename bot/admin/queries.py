@@ -24,7 +24,6 @@ from bot.models import Feedback, Site, StaffUser
 from bot.references import ALPHABET, LENGTH
 from bot.vault import Vault
 
-
 KINDS = ("complaint", "need", "confidential", "assembly")
 STATUSES = ("new", "acknowledged", "in_progress", "referred", "resolved", "closed")
 CHANNELS = ("sms", "whatsapp", "ussd")
@@ -80,7 +79,9 @@ class Filters:
         _shaped("language", values["language"], _LANGUAGE, N_("Unknown language: “%(value)s”."))
         assignee = values["assignee"]
         if assignee is not None and assignee not in ("none", "me") and not (assignee.isdigit() and len(assignee) < 10):
-            raise InvalidFilter("assignee", N_("Assignee must be “none”, “me” or a staff number, not “%(value)s”."), assignee)
+            raise InvalidFilter(
+                "assignee", N_("Assignee must be “none”, “me” or a staff number, not “%(value)s”."), assignee
+            )
         for name in ("date_from", "date_to"):
             if values[name] is not None:
                 try:

@@ -58,7 +58,9 @@ def api_user(request: Request, db: DB) -> StaffUser:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     user = user_for_token(db, token.strip()) if scheme.lower() == "bearer" and token else None
     if user is None:
-        raise HTTPException(status_code=401, detail="a valid API token is required", headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status_code=401, detail="a valid API token is required", headers={"WWW-Authenticate": "Bearer"}
+        )
     return user
 
 

@@ -42,8 +42,12 @@ class FeedbackItem(BaseModel):
     confidential: bool = Field(description="A confidential report: only protection and admin users ever get these.")
     assignee: str | None = Field(description="The email of the staff member it is assigned to.")
     tags: list[str] = Field(description="Triage tags.")
-    text: str | None = Field(description="What the person wrote; a confidential report's only for protection and admin.")
-    contact: str = Field(description="A stable pseudonym of the sender (not the phone number): the same person, the same value.")
+    text: str | None = Field(
+        description="What the person wrote; a confidential report's only for protection and admin."
+    )
+    contact: str = Field(
+        description="A stable pseudonym of the sender (not the phone number): the same person, the same value."
+    )
 
 
 class FeedbackPage(BaseModel):
@@ -89,7 +93,9 @@ def list_feedback(
     request: Request,
     user: ApiUser,
     db: DB,
-    status: Annotated[str | None, Query(description="new | acknowledged | in_progress | referred | resolved | closed")] = None,
+    status: Annotated[
+        str | None, Query(description="new | acknowledged | in_progress | referred | resolved | closed")
+    ] = None,
     kind: Annotated[str | None, Query(description="complaint | need | confidential | assembly")] = None,
     category: Annotated[str | None, Query(description="e.g. water_sanitation")] = None,
     site: Annotated[str | None, Query(description="A site's slug, e.g. niamana")] = None,
@@ -100,7 +106,9 @@ def list_feedback(
     date_to: Annotated[str | None, Query(description="YYYY-MM-DD, included")] = None,
     q: Annotated[str | None, Query(description="A reference (exact), otherwise words in the text")] = None,
     before: Annotated[str | None, Query(description="The `next` of the previous page")] = None,
-    limit: Annotated[str | None, Query(description=f"Items per page, 1 to {MAX_PAGE_SIZE} (default {PAGE_SIZE})")] = None,
+    limit: Annotated[
+        str | None, Query(description=f"Items per page, 1 to {MAX_PAGE_SIZE} (default {PAGE_SIZE})")
+    ] = None,
 ) -> FeedbackPage:
     _desk_only(user)
     try:
@@ -124,7 +132,10 @@ def _limit(raw: str | None) -> int:
 @router.get(
     "/feedback/{reference}",
     response_model=FeedbackItem,
-    responses={404: {"model": Problem, "description": "No such reference, or not one this user may see"}, 401: {"model": Problem}},
+    responses={
+        404: {"model": Problem, "description": "No such reference, or not one this user may see"},
+        401: {"model": Problem},
+    },
 )
 def get_feedback(request: Request, reference: str, user: ApiUser, db: DB) -> FeedbackItem:
     _desk_only(user)

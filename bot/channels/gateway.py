@@ -45,7 +45,9 @@ class GatewaySender:
 
     def send(self, out: Outgoing) -> str:
         try:
-            response = self.client.post(self.url, json={"to": out.to, "text": out.text, "reference": str(out.message_id)})
+            response = self.client.post(
+                self.url, json={"to": out.to, "text": out.text, "reference": str(out.message_id)}
+            )
         except (httpx.ConnectError, httpx.ConnectTimeout) as error:
             raise TransientSendError(f"network: {error.__class__.__name__}", "network") from error
         except httpx.HTTPError as error:  # sent, but no answer: it may have gone out

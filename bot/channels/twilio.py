@@ -1,11 +1,12 @@
 """Twilio's messaging webhook (SMS and WhatsApp): verify, parse, and answer in TwiML."""
 
 import json
+
 import requests
 import urllib3
 from twilio.base.exceptions import TwilioRestException
-from twilio.request_validator import RequestValidator
 from twilio.http.http_client import TwilioHttpClient
+from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 

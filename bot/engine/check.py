@@ -85,7 +85,8 @@ def _graph_problems(flows: FlowSet) -> list[str]:
     for flow_name, sid in nodes:
         if (flow_name, sid) not in back:
             problems.append(
-                f"{flows.flows[flow_name].path.name}: state `{sid}`: no way back (never ends, never reaches the main menu)"
+                f"{flows.flows[flow_name].path.name}: state `{sid}`: no way back"
+                " (never ends, never reaches the main menu)"
             )
     return problems
 

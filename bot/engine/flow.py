@@ -247,7 +247,9 @@ def load_flow(path: Path) -> Flow:
     version = raw.get("version", 1)
     if not isinstance(version, int):
         raise FlowError(f"{path.name}: `version` must be a whole number")
-    return Flow(name=name, start=start, states=states, path=path, version=version, confidential=raw.get("confidential") is True)
+    return Flow(
+        name=name, start=start, states=states, path=path, version=version, confidential=raw.get("confidential") is True
+    )
 
 
 def load_flows(directory: Path) -> FlowSet:

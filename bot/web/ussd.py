@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.channels import ussd
 from bot.channels.base import BadRequest, InboundMessage
-from bot.engine.texts import OPTED_OUT, N_
+from bot.engine.texts import N_, OPTED_OUT
 from bot.models import Feedback
 from bot.outbound import queue_message
 from bot.runtime import Runtime
@@ -44,7 +44,7 @@ def _answer(runtime: Runtime, request: ussd.UssdRequest) -> str:
         last_page = len(state.pages) - 1
         if typed == ussd.MORE and state.page < last_page:
             state.page += 1
-        elif typed == ussd.BACK and 0 < state.page:
+        elif typed == ussd.BACK and state.page > 0:
             state.page -= 1
         else:
             inbound = InboundMessage("ussd", request.phone, typed, ussd.provider_id(request))

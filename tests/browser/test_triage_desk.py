@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from bot.models import Feedback, Message
+from bot.models import Feedback
 from tests.admin_support import PASSWORD, make_staff, submit_complaint
 from tests.browser.conftest import log_in
 from tests.conftest import run_worker
@@ -20,7 +20,9 @@ def fr(app):
 
     def french(english: str) -> str:
         translated = gettext(english)
-        assert translated != english or english in ("Notes", "Date", "Message", "Total", "SMS"), f"untranslated: {english}"
+        assert translated != english or english in ("Notes", "Date", "Message", "Total", "SMS"), (
+            f"untranslated: {english}"
+        )
         return translated
 
     return french
@@ -115,7 +117,11 @@ def test_protection_sees_the_confidential_report_and_its_deadline(
 def test_pages_are_light_and_work_from_the_keyboard(twilio, queue_with_cases, live_server, page, runtime, fr):
     make_staff(runtime, "awa@ong.ml", "triage")
     log_in(page, live_server, "awa@ong.ml", PASSWORD)
-    for path in ("/admin/inbox", "/admin/dashboard", f"/admin/cases/{queue_with_cases['Pas de bâches depuis la pluie']}"):
+    for path in (
+        "/admin/inbox",
+        "/admin/dashboard",
+        f"/admin/cases/{queue_with_cases['Pas de bâches depuis la pluie']}",
+    ):
         response = page.goto(live_server + path)
         assert len(response.body()) < 100_000, path
         assert page.locator("script").count() == 0, path

@@ -35,7 +35,7 @@ class CataloguesExcept:
 
 
 def problems_of(flow_copy, texts=None):
-    flows, problems = load_and_check(flow_copy.dir, texts or AllTranslated())
+    _flows, problems = load_and_check(flow_copy.dir, texts or AllTranslated())
     return problems
 
 

@@ -74,7 +74,12 @@ def test_the_effects_and_the_kinds_of_question_are_read(flows):
         True,
     )
     assert language.effects == (Effect("set_language"),)
-    assert (description.text_input, description.save, description.is_menu, description.waits) == (True, "text", False, True)
+    assert (description.text_input, description.save, description.is_menu, description.waits) == (
+        True,
+        "text",
+        False,
+        True,
+    )
     assert description.effects == (Effect("submit", "complaint"),)
     assert flows.state("need", "description").effects == (Effect("submit", "need"),)
     assert [o.effects for o in consent.options] == [(Effect("accept_consent"),), (Effect("refuse_consent"),)]
@@ -154,12 +159,24 @@ STATE = "  a:\n    prompt: Hello\n"
 @pytest.mark.parametrize(
     ("document", "message"),
     [
-        pytest.param("flow: report\nstart: a\nstates:\n  a: [unclosed\n", "report.yaml: not valid YAML", id="invalid-yaml"),
+        pytest.param(
+            "flow: report\nstart: a\nstates:\n  a: [unclosed\n",
+            "report.yaml: not valid YAML",
+            id="invalid-yaml",
+        ),
         pytest.param("flow: report\nstart: a\nstates:\n\ta:\n", "report.yaml: not valid YAML", id="tab-indent"),
         pytest.param("", "report.yaml: needs `flow`, `start` and a mapping of `states`", id="empty"),
         pytest.param("flow: report\nstart: a\n", "report.yaml: needs `flow`, `start`", id="no-states"),
-        pytest.param("flow: reports\nstart: a\nstates:\n" + STATE, "report.yaml: `flow: reports` must match the file name", id="name-mismatch"),
-        pytest.param("start: b\nstates:\n" + STATE, "report.yaml: `start: b` is not a state of this flow", id="bad-start"),
+        pytest.param(
+            "flow: reports\nstart: a\nstates:\n" + STATE,
+            "report.yaml: `flow: reports` must match the file name",
+            id="name-mismatch",
+        ),
+        pytest.param(
+            "start: b\nstates:\n" + STATE,
+            "report.yaml: `start: b` is not a state of this flow",
+            id="bad-start",
+        ),
         pytest.param(
             "start: a\nstates:\n" + STATE + "    promt: Hi\n",
             "report.yaml: state `a`: unknown keys ['promt']",
@@ -195,9 +212,21 @@ STATE = "  a:\n    prompt: Hello\n"
             "report.yaml: state `a`: an effect is a name or a one-key mapping",
             id="effect-two-keys",
         ),
-        pytest.param("start: a\nstates:\n  a:\n    input: text\n", "report.yaml: state `a`: needs a `prompt` text", id="no-prompt"),
-        pytest.param("start: a\nstates:\n  a:\n    prompt: '  '\n", "report.yaml: state `a`: needs a `prompt` text", id="blank-prompt"),
-        pytest.param("start: a\nstates:\n  a: Hello\n", "report.yaml: state `a`: a state is a mapping", id="state-not-mapping"),
+        pytest.param(
+            "start: a\nstates:\n  a:\n    input: text\n",
+            "report.yaml: state `a`: needs a `prompt` text",
+            id="no-prompt",
+        ),
+        pytest.param(
+            "start: a\nstates:\n  a:\n    prompt: '  '\n",
+            "report.yaml: state `a`: needs a `prompt` text",
+            id="blank-prompt",
+        ),
+        pytest.param(
+            "start: a\nstates:\n  a: Hello\n",
+            "report.yaml: state `a`: a state is a mapping",
+            id="state-not-mapping",
+        ),
         pytest.param(
             "start: a\nstates:\n" + STATE + "    options:\n      - {next: a}\n",
             "report.yaml: state `a`: option 1 needs a `label`",

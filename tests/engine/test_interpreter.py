@@ -396,7 +396,9 @@ def test_a_complaint_does_not_ask_the_site_again_when_it_is_known(phone):
 
 
 def test_the_description_is_kept_as_written_without_surrounding_spaces(phone):
-    person = returning(phone, "bm", site="faladie", session={"flow": "complaint", "state": "description", "vars": {"category": "food"}})
+    person = returning(
+        phone, "bm", site="faladie", session={"flow": "complaint", "state": "description", "vars": {"category": "food"}}
+    )
 
     person.send("  Dumuni tɛ sɔrɔ  \n", reference=REFERENCE)
 
@@ -514,7 +516,9 @@ def test_an_assembly_sign_up_lists_the_sites_assemblies_then_confirms_and_signs_
     assert person.actions == ["sign_up"]
     sign_up = person.action("sign_up")
     assert sign_up.arg == "confirmed"
-    assert {key: sign_up.values.get(key) for key in ("assembly", "site", "language", "assembly_title", "assembly_when")} == {
+    assert {
+        key: sign_up.values.get(key) for key in ("assembly", "site", "language", "assembly_title", "assembly_when")
+    } == {
         "assembly": "11",
         "site": "niamana",
         "language": lang,
@@ -682,7 +686,9 @@ def test_an_answer_not_in_the_assembly_list_repeats_it_with_the_hint(phone, scre
 def test_an_assembly_time_is_written_in_the_deployments_timezone(phone, screen, make_assembly):
     # Stored at 11:00 in UTC+1, it is 10:00 in Bamako (UTC, the catalogues' timezone here).
     at = datetime(2026, 11, 29, 11, 0, tzinfo=timezone(timedelta(hours=1)))
-    person = known(phone, "fr", site="niamana", choices={"assemblies": (make_assembly(51, "niamana", "AG", at, "Ici"),)})
+    person = known(
+        phone, "fr", site="niamana", choices={"assemblies": (make_assembly(51, "niamana", "AG", at, "Ici"),)}
+    )
 
     assert person.send("3") == screen.assemblies("fr", "AG, dimanche 29 novembre, 10:00, Ici")
     assert person.send("1") == CONFIRM["fr"].format("AG", "dimanche 29 novembre, 10:00")
@@ -843,7 +849,9 @@ def test_the_call_back_question_takes_only_its_numbers(phone, lang):
 
 @BOTH
 def test_an_empty_answer_to_the_details_question_asks_again(phone, lang):
-    person = returning(phone, lang, session={"flow": "confidential", "state": "details", "vars": {"category": "threat"}})
+    person = returning(
+        phone, lang, session={"flow": "confidential", "state": "details", "vars": {"category": "threat"}}
+    )
 
     said = person.send("   ")
     assert said.endswith(CONFIDENTIAL_DETAILS[lang]) and said != CONFIDENTIAL_DETAILS[lang]  # with a hint
@@ -980,7 +988,9 @@ def test_after_changing_language_the_next_question_is_in_the_new_language(phone)
 @pytest.mark.parametrize(
     ("choice", "waiting_at"), [("3", "assembly.pick"), ("4", "confidential.what"), ("5", "followup.type_reference")]
 )
-def test_menu_choices_3_4_5_open_their_flows_where_a_not_open_message_used_to_be(phone, screen, lang, choice, waiting_at):
+def test_menu_choices_3_4_5_open_their_flows_where_a_not_open_message_used_to_be(
+    phone, screen, lang, choice, waiting_at
+):
     person = known(phone, lang, site="niamana")
     first_screen = {
         "3": screen.niamana_assemblies(lang),
@@ -1096,7 +1106,8 @@ def test_a_site_can_be_answered_by_its_name_however_it_is_typed(phone, answer, s
 
 
 @pytest.mark.parametrize(
-    ("answer", "lang"), [("Français", "fr"), ("francais", "fr"), ("FRANCAIS", "fr"), ("Bamanankan", "bm"), ("bamanankan", "bm")]
+    ("answer", "lang"),
+    [("Français", "fr"), ("francais", "fr"), ("FRANCAIS", "fr"), ("Bamanankan", "bm"), ("bamanankan", "bm")],
 )
 def test_the_language_menu_takes_the_language_name_as_written_on_the_screen(phone, screen, answer, lang):
     person = phone()
@@ -1598,30 +1609,59 @@ AT_NIAMANA = {**FR, "site": "niamana"}
 SCENARIOS = [
     pytest.param(None, {}, "Bonjour", id="first-contact"),
     pytest.param({"flow": "welcome", "state": "language", "vars": {}}, {}, "2", id="choose-language"),
-    pytest.param({"flow": "welcome", "state": "consent", "vars": {"language": "fr"}}, {"language": "fr"}, "1", id="accept"),
+    pytest.param(
+        {"flow": "welcome", "state": "consent", "vars": {"language": "fr"}},
+        {"language": "fr"},
+        "1",
+        id="accept",
+    ),
     pytest.param({"flow": "main", "state": "menu", "vars": {}}, {"language": "fr", "consent": True}, "9", id="invalid"),
     pytest.param(None, {"language": "fr", "consent": True}, "1", id="returning-first-message-1"),
-    pytest.param({"flow": "complaint", "state": "site", "vars": {}}, {"language": "fr", "consent": True}, "2", id="site"),
+    pytest.param(
+        {"flow": "complaint", "state": "site", "vars": {}},
+        {"language": "fr", "consent": True},
+        "2",
+        id="site",
+    ),
     pytest.param(
         {"flow": "complaint", "state": "description", "vars": {"site": "senou", "category": "food"}},
         {"language": "bm", "consent": True},
         "Dumuni tɛ",
         id="submit",
     ),
-    pytest.param({"flow": "main", "state": "language", "vars": {}}, {"language": "fr", "consent": True}, "2", id="relanguage"),
+    pytest.param(
+        {"flow": "main", "state": "language", "vars": {}},
+        {"language": "fr", "consent": True},
+        "2",
+        id="relanguage",
+    ),
     pytest.param({"flow": "main", "state": "menu", "vars": {}}, {"language": "fr", "consent": True}, "STOP", id="stop"),
     pytest.param(None, {"language": "fr", "consent": True, "opted_out": True}, "START", id="opt-in"),
     pytest.param(None, {"language": "bm", "consent": True, "site": "niamana"}, "MENU", id="menu"),
     pytest.param({"flow": "main", "state": "menu", "vars": {}}, AT_NIAMANA, "3", id="assemblies"),
     pytest.param({"flow": "assembly", "state": "pick", "vars": {}}, AT_NIAMANA, "2", id="full"),
     pytest.param(
-        {"flow": "assembly", "state": "confirm", "vars": {"site": "senou", "assembly": "21", "assembly_when": SENOU_DAY}},
+        {
+            "flow": "assembly",
+            "state": "confirm",
+            "vars": {"site": "senou", "assembly": "21", "assembly_when": SENOU_DAY},
+        },
         {"language": "bm", "consent": True, "site": "senou"},
         "1",
         id="sign-up",
     ),
-    pytest.param({"flow": "main", "state": "menu", "vars": {}}, {**AT_NIAMANA, "site": "faladie"}, "3", id="none-coming"),
-    pytest.param({"flow": "confidential", "state": "details", "vars": {"category": "threat"}}, FR, "0", id="no-details"),
+    pytest.param(
+        {"flow": "main", "state": "menu", "vars": {}},
+        {**AT_NIAMANA, "site": "faladie"},
+        "3",
+        id="none-coming",
+    ),
+    pytest.param(
+        {"flow": "confidential", "state": "details", "vars": {"category": "threat"}},
+        FR,
+        "0",
+        id="no-details",
+    ),
     pytest.param(
         {"flow": "confidential", "state": "how", "vars": {"category": "threat", "text": "", "callback": "other"}},
         FR,

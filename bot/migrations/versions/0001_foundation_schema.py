@@ -1,14 +1,14 @@
 """foundation schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22 07:20:47.383691
 """
 
-from alembic import op
 import sqlalchemy as sa
-import bot.models
+from alembic import op
 
+import bot.models
 
 revision = '0001'
 down_revision = None

@@ -5,10 +5,10 @@ Revises: 0001
 Create Date: 2026-11-22 07:37:07.654507
 """
 
-from alembic import op
 import sqlalchemy as sa
-import bot.models
+from alembic import op
 
+import bot.models
 
 revision = '0002'
 down_revision = '0001'

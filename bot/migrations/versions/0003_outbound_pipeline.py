@@ -5,10 +5,10 @@ Revises: 0002
 Create Date: 2026-11-22 07:54:22.483408
 """
 
-from alembic import op
 import sqlalchemy as sa
-import bot.models
+from alembic import op
 
+import bot.models
 
 revision = '0003'
 down_revision = '0002'

@@ -5,10 +5,10 @@ Revises: 0003
 Create Date: 2026-11-22 08:02:19.208142
 """
 
-from alembic import op
 import sqlalchemy as sa
-import bot.models
+from alembic import op
 
+import bot.models
 
 revision = '0004'
 down_revision = '0003'

@@ -5,10 +5,8 @@ Revises: 0004
 Create Date: 2026-11-22 08:28:16.505892
 """
 
-from alembic import op
 import sqlalchemy as sa
-import bot.models
-
+from alembic import op
 
 revision = '0005'
 down_revision = '0004'

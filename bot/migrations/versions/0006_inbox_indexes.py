@@ -6,9 +6,6 @@ Create Date: 2026-11-22 08:38:16.408293
 """
 
 from alembic import op
-import sqlalchemy as sa
-import bot.models
-
 
 revision = '0006'
 down_revision = '0005'
