@@ -30,7 +30,9 @@ locales: $(MO)
 	$(BIN)/pybabel compile --input-file $< --output-file $@
 
 # Translator workflow (see README): extract from flows and code, then merge into every catalogue.
-# Two domains: `messages` (what people read on their phones) and `admin` (the staff interface).
+# Two domains: `messages` (what people read on their phones, marked N_(context, text)) and `admin`
+# (the staff interface, marked N_(text)). A module holds the texts of one domain only: the admin
+# extraction would read a phone text's context as a message (see locales/babel-admin.cfg).
 extract: $(STAMP)
 	$(BIN)/pybabel extract -F locales/babel.cfg --no-default-keywords -k N_:1c,2 -k pgettext:1c,2 --add-comments=Translators: --sort-by-file \
 		--project=baro --version=1 --msgid-bugs-address=baro@localhost -o locales/messages.pot .

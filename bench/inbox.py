@@ -37,8 +37,8 @@ from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
 
 from bot.accounts import create_user  # noqa: E402
-from bot.admin.queries import Filters, feedback_page  # noqa: E402
 from bot.app import create_app  # noqa: E402
+from bot.cases.queries import Filters, feedback_page  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.db import make_engine, make_sessionmaker, transaction, upgrade  # noqa: E402
 from bot.models import Contact, Feedback, Site, StaffUser  # noqa: E402

@@ -43,8 +43,9 @@ from webhook import _die_with_parent, _tail, positive, prepare_database, server_
 
 from bot.db import make_engine, make_sessionmaker, transaction  # noqa: E402
 from bot.devserver import local_redis  # noqa: E402
+from bot.handover import LANE_QUEUES, enqueue_sends  # noqa: E402
 from bot.models import Contact, Message, utcnow  # noqa: E402
-from bot.outbound import LANES, enqueue_sends, queue_message  # noqa: E402
+from bot.outbound.store import queue_message  # noqa: E402
 from bot.phones import WHATSAPP_PREFIX  # noqa: E402
 from bot.vault import Vault  # noqa: E402
 from tests.twilio_double import TwilioDouble  # noqa: E402
@@ -185,7 +186,7 @@ def message_statuses(sessions) -> Counter:
 def failed_jobs(redis) -> int:
     from rq import Queue
 
-    return sum(Queue(name, connection=redis).failed_job_registry.count for name in LANES.values())
+    return sum(Queue(name, connection=redis).failed_job_registry.count for name in LANE_QUEUES.values())
 
 
 def wait_until_sent(db_url: str, redis, workers: Workers, total: int, timeout: float) -> tuple[Counter, float, str]:

@@ -343,7 +343,7 @@ def intake_jobs(redis_url: str) -> int | None:
         from redis import Redis
         from rq import Queue
 
-        from bot.queue import INTAKE_QUEUE
+        from bot.handover import INTAKE_QUEUE
 
         with Redis.from_url(redis_url) as redis:
             return Queue(INTAKE_QUEUE, connection=redis).count

@@ -6,20 +6,20 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.middleware.sessions import SessionMiddleware
 
-from bot.admin import cases, dashboard, home, inbox, login
-from bot.admin.security import LoginRequired
-from bot.admin.ui import Interface
+from bot.admin import TEMPLATES, cases, dashboard, home, inbox, login
 from bot.api import v1
 from bot.config import Settings, get_settings
 from bot.runtime import Runtime
 from bot.web import gateway, twilio, ussd
 from bot.web.common import ProviderRefused
+from bot.web.pages import Interface
+from bot.web.security import DeskOnly, LoginRequired
 
 
 def _health(runtime: Runtime) -> dict[str, str]:
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = runtime.settings
     app = FastAPI(title="baro", lifespan=lifespan)
     app.state.runtime = runtime
-    app.state.interface = Interface(settings.locales_dir)
+    app.state.interface = interface = Interface(TEMPLATES, settings.locales_dir)
     # Staff sessions: a signed cookie, its key derived from SECRET_KEY so it differs from the data keys.
     app.add_middleware(
         SessionMiddleware,
@@ -66,6 +66,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(ProviderRefused)
     async def provider_refused(_request: Request, error: ProviderRefused) -> PlainTextResponse:
         return PlainTextResponse(str(error.detail), status_code=error.status_code)
+
+    @app.exception_handler(DeskOnly)
+    async def desk_only(request: Request, _error: DeskOnly) -> Response:
+        return interface.render(request, "desk_forbidden.html", status_code=403)
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, _error: LoginRequired) -> RedirectResponse:

@@ -45,7 +45,7 @@ def seed() -> None:
     from bot.seed import ADMIN_EMAIL
     from bot.seed import seed as seed_db
 
-    with transaction(get_runtime().sessions) as db:
+    with transaction(get_runtime().database) as db:
         password = seed_db(db)
     if password:
         typer.echo(f"admin account: {ADMIN_EMAIL}  password: {password}  (shown this once; keep it)")
@@ -101,7 +101,7 @@ def users_create(
 
     chosen = password or secrets.token_urlsafe(12)
     try:
-        with transaction(get_runtime().sessions) as db:
+        with transaction(get_runtime().database) as db:
             create_user(db, email, role, chosen, site)
     except (ValueError, IntegrityError) as error:
         typer.echo(f"not created: {error if isinstance(error, ValueError) else 'that email has an account'}", err=True)
@@ -121,7 +121,7 @@ def users_token(email: str = typer.Option(..., help="The account the token acts 
     from bot.models import StaffUser
     from bot.runtime import get_runtime
 
-    with transaction(get_runtime().sessions) as db:
+    with transaction(get_runtime().database) as db:
         user = db.scalar(select(StaffUser).where(func.lower(StaffUser.email) == email.strip().lower()))
         if user is None:
             typer.echo(f"no account for {email}", err=True)
@@ -146,33 +146,31 @@ def worker(burst: bool = typer.Option(False, help="Stop when the queues are empt
     """Run one RQ worker."""
     from rq import Queue, Worker
 
-    from bot.outbound import LANES
-    from bot.queue import INTAKE_QUEUE
+    from bot.handover import QUEUES
     from bot.runtime import get_runtime
 
     _logging()
     redis = get_runtime().redis
-    # Queues are drained in this order: intake, then replies to people, then bulk sends.
-    names = [INTAKE_QUEUE, LANES["reply"], LANES["bulk"]]
-    # The scheduler runs RQ's retries of transient send failures after their backoff.
-    Worker([Queue(name, connection=redis) for name in names], connection=redis).work(burst=burst, with_scheduler=True)
+    # Queues are drained in their order: intake, then replies to people, then bulk sends. The
+    # scheduler runs RQ's retries of transient send failures after their backoff.
+    Worker([Queue(name, connection=redis) for name in QUEUES], connection=redis).work(burst=burst, with_scheduler=True)
 
 
 @app.command()
 def cron() -> None:
-    """Enqueue the periodic jobs (the intake sweep); rides out Redis restarts."""
+    """Enqueue the periodic jobs (workers/periodic.py); rides out Redis restarts."""
     from rq.cron import CronScheduler
 
-    from bot.queue import INTAKE_QUEUE
     from bot.runtime import get_runtime
-    from workers.jobs import sweep_intake
+    from workers.periodic import PERIODIC
 
     _logging()
     runtime = get_runtime()
     while True:
         try:
             scheduler = CronScheduler(connection=runtime.redis)
-            scheduler.register(sweep_intake, INTAKE_QUEUE, interval=runtime.settings.sweep_interval_seconds)
+            for periodic in PERIODIC:
+                scheduler.register(periodic.job, periodic.queue, interval=periodic.every(runtime.settings))
             scheduler.start()  # returns when asked to stop
             return
         except RedisError as error:

@@ -96,6 +96,14 @@ class Settings(BaseSettings):
         self.redis_url = self.redis_url or f"unix://{self.local_redis_socket}"
         return self
 
+    def alphabet(self, channel: str) -> str:
+        """How text is written on `channel`: `unicode` as written, or `gsm` (see bot.sms)."""
+        return getattr(self, f"{channel}_alphabet", "unicode")
+
+    def per_second(self, channel: str) -> float:
+        """Sends per second on `channel`, per sender, shared by every worker."""
+        return getattr(self, f"{channel}_per_second")
+
     @property
     def outbox(self) -> Path:
         return self.var_dir / "outbox.jsonl"

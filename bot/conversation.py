@@ -13,10 +13,10 @@ from bot.engine.flow import FlowSet
 from bot.engine.interpreter import Choice, Context, step
 from bot.i18n import Catalogues
 from bot.models import Assembly, Contact, Feedback, Message, Signup, Site, utcnow
+from bot.outbound.gsm7 import prepare
 from bot.outcomes import ASSEMBLY_LABEL
 from bot.phones import normalize
 from bot.sessions import SessionStore, session_key
-from bot.sms import prepare
 from bot.vault import Vault
 
 

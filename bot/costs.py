@@ -14,9 +14,9 @@ from bot.engine.check import MAX_SMS_PARTS, USSD_SCREEN
 from bot.engine.flow import FlowSet
 from bot.engine.interpreter import Choice, Context, question
 from bot.i18n import Catalogues
+from bot.outbound.gsm7 import ALPHABETS, cost, prepare
 from bot.outcomes import ASSEMBLY_LABEL, NOT_FOUND, SIGNED_UP, SIGNUP_STATUS, STATUS, WAITLISTED
 from bot.seed import SITES
-from bot.sms import ALPHABETS, cost, prepare
 
 ALL_LANGUAGES = "all"  # the language of a screen shown in every language at once (the language menu)
 

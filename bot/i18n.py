@@ -84,6 +84,10 @@ class Catalogues:
             )
         return self._spellings[text]
 
+    def language_name(self, code: str | None) -> str:
+        """A language as its own catalogue names it (Bamanankan, Français); an unknown code as it is."""
+        return self.text(code, LANGUAGE_NAME) if code in self.translations else (code or "")
+
     def language_choices(self) -> tuple[Choice, ...]:
         """The language menu: each language named in itself, by its own catalogue."""
         return tuple(

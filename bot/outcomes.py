@@ -28,6 +28,3 @@ STATUS_WITH_OUTCOME = {
     "resolved": N_("status", "resolved: {outcome}"),
     "closed": N_("status", "closed: {outcome}"),
 }
-# Translators: the text sent to the person when staff resolve their case ("closing the loop"); {outcome} is
-# what was done, written by staff in the person's language. Keep it short: it is an SMS.
-RESOLVED = N_("loop", "Your report {reference} is resolved: {outcome}")

@@ -17,8 +17,9 @@ from bot.conversation import Conversations
 from bot.db import make_engine, make_sessionmaker
 from bot.engine.check import check_flows
 from bot.engine.flow import load_flows
+from bot.handover import Transactions
 from bot.i18n import Catalogues
-from bot.pacing import Pacer
+from bot.outbound.pacing import Pacer
 from bot.sessions import SessionStore
 from bot.vault import Vault
 
@@ -37,7 +38,8 @@ class Runtime:
         return make_engine(self.settings.database_url)
 
     @cached_property
-    def sessions(self) -> sessionmaker[Session]:
+    def database(self) -> sessionmaker[Session]:
+        """Opens a database session: `with runtime.database() as db`."""
         return make_sessionmaker(self.engine)
 
     @cached_property
@@ -79,12 +81,12 @@ class Runtime:
         return Vault(self.settings.secret_key)
 
     @cached_property
+    def transactions(self) -> Transactions:
+        return Transactions(self.database, self.redis, self.settings)
+
+    @cached_property
     def pacer(self) -> Pacer:
         return Pacer(self.redis)
-
-    @property
-    def rates(self) -> dict[str, float]:
-        return {"sms": self.settings.sms_per_second, "whatsapp": self.settings.whatsapp_per_second}
 
     @cached_property
     def senders(self) -> dict[str, object]:

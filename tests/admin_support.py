@@ -12,7 +12,7 @@ PASSWORD = "correct horse battery staple"
 
 
 def make_staff(runtime, email: str, role: str, sites: tuple[str, ...] = ()) -> int:
-    with transaction(runtime.sessions) as db:
+    with transaction(runtime.database) as db:
         return create_user(db, email, role, PASSWORD, list(sites)).id
 
 
@@ -35,5 +35,5 @@ def submit_complaint(phone, text: str = "Les latrines débordent", site: str = "
 
 
 def feedback_by_text(runtime, text: str) -> Feedback:
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         return db.scalar(select(Feedback).where(Feedback.text == text))

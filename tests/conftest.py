@@ -228,8 +228,7 @@ def run_worker(redis) -> None:
     """A real forking RQ worker over every queue, in burst mode: it stops when they are empty."""
     from rq import Queue, Worker
 
-    from bot.outbound import LANES
-    from bot.queue import INTAKE_QUEUE
+    from bot.handover import QUEUES
 
-    queues = [Queue(name, connection=redis) for name in (INTAKE_QUEUE, *LANES.values())]
+    queues = [Queue(name, connection=redis) for name in QUEUES]
     Worker(queues, connection=redis).work(burst=True, with_scheduler=True)

@@ -10,9 +10,9 @@ import re
 import pytest
 from sqlalchemy import select, update
 
-from bot.admin.access import mask_phone
 from bot.db import transaction
 from bot.models import CannedReply, CaseEvent, CaseNote, Contact, Feedback, Message, StaffUser
+from bot.phones import mask as mask_phone
 from bot.seed import CANNED_REPLIES, seed_canned_replies
 from tests.admin_support import csrf_of, feedback_by_text, log_in, make_staff, submit_complaint
 from tests.conftest import run_worker
@@ -69,13 +69,13 @@ def act_and_read(client, reference: str, action: str, **data) -> str:
 
 
 def events(runtime, feedback_id: int) -> list[CaseEvent]:
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         found = db.scalars(select(CaseEvent).where(CaseEvent.feedback_id == feedback_id).order_by(CaseEvent.id))
         return [(event, event.actor.email if event.actor else None) for event in found]
 
 
 def stored(runtime, feedback_id: int) -> Feedback:
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         return db.get(Feedback, feedback_id)
 
 
@@ -85,7 +85,7 @@ def report_confidentially(phone, details: str = THREAT, callback: str = "1") -> 
 
 
 def confidential_report(runtime) -> Feedback:
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         return db.scalar(select(Feedback).where(Feedback.confidential))
 
 
@@ -105,7 +105,7 @@ def test_the_case_page_shows_the_submission_the_conversation_and_a_masked_number
     assert "Complaint" in shown and "Water and sanitation" in shown and "Niamana" in shown
     assert "Français" in shown and "SMS" in shown and "New" in shown
     # The whole conversation, both ways, oldest first, as the person read it.
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         said = [(m.direction, m.text) for m in db.scalars(select(Message).order_by(Message.created_at, Message.id))]
     assert len(said) == 14 and said[0] == ("in", "Bonjour") and said[-2] == ("in", COMPLAINT)
     assert conversation(response) == [("The person" if way == "in" else "baro", fold(text)) for way, text in said]
@@ -146,7 +146,7 @@ def test_a_triage_user_cannot_reach_a_confidential_report_by_any_url(client, run
         assert answer.status_code == 404, action
         assert answer.text == nothing.text
     assert events(runtime, report.id) == [] and stored(runtime, report.id).status == "new"
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         assert db.scalar(select(CaseNote.id)) is None
         assert db.scalar(select(Message.id).where(Message.status == "pending")) is None
 
@@ -320,7 +320,7 @@ def test_assignment_coding_tags_and_notes_are_recorded(client, runtime, phone):
 
 
 def db_id(runtime, email: str) -> int:
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         return db.scalar(select(StaffUser.id).where(StaffUser.email == email))
 
 
@@ -399,7 +399,7 @@ def test_a_reply_goes_to_the_person_and_acknowledges_a_new_case(twilio, client, 
     assert replied.status == "acknowledged" and replied.first_response_at is not None
     trail = events(runtime, feedback.id)
     assert [(e.action, who) for e, who in trail] == [("status_changed", "awa@ong.ml"), ("replied", "awa@ong.ml")]
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         message = db.get(Message, trail[1][0].detail["message_id"])
     assert (message.channel, message.lane, message.status) == ("sms", "reply", "queued")
     shown = text_of(page(client, feedback.reference))
@@ -410,9 +410,9 @@ def test_a_canned_reply_is_prefilled_in_bambara_for_a_bambara_speaker_and_can_be
     phone.converse("I ni ce", "2", "1", "1", "1", "2", "Ji tɛ yen")
     feedback = feedback_by_text(runtime, "Ji tɛ yen")
     assert feedback.language == "bm"
-    with transaction(runtime.sessions) as db:
+    with transaction(runtime.database) as db:
         seed_canned_replies(db)
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         received = db.scalar(select(CannedReply).where(CannedReply.title == CANNED_REPLIES[0][0]))
     staff(client, runtime, "awa@ong.ml", "triage")
 
@@ -433,7 +433,7 @@ def test_a_canned_reply_is_prefilled_in_bambara_for_a_bambara_speaker_and_can_be
 def test_a_canned_reply_without_the_persons_language_says_so(client, runtime, phone):
     submit_complaint(phone, COMPLAINT)
     feedback = feedback_by_text(runtime, COMPLAINT)
-    with transaction(runtime.sessions) as db:
+    with transaction(runtime.database) as db:
         only_bambara = CannedReply(title="Bambara only", texts={"bm": "I ni ce."})
         db.add(only_bambara)
     staff(client, runtime, "awa@ong.ml", "triage")
@@ -454,7 +454,7 @@ def test_a_reply_to_someone_who_opted_out_is_stored_but_not_sent_and_the_page_sa
     assert "Nous passons demain. not sent: the person opted out or refused consent" in shown
     run_worker(runtime.redis)
     assert twilio.requests == []
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         assert db.scalar(select(Message.status).where(Message.text == "Nous passons demain.")) == "cancelled"
 
 
@@ -481,7 +481,7 @@ def test_no_text_message_about_a_confidential_report(twilio, client, runtime, ph
 def test_the_phone_of_someone_who_refused_consent_is_gone(client, runtime, phone, make_phone):
     submit_complaint(phone, COMPLAINT)
     feedback = feedback_by_text(runtime, COMPLAINT)
-    with transaction(runtime.sessions) as db:
+    with transaction(runtime.database) as db:
         db.execute(update(Contact).values(phone_encrypted=None))
     staff(client, runtime, "awa@ong.ml", "triage")
     shown = text_of(page(client, feedback.reference))
@@ -490,9 +490,9 @@ def test_the_phone_of_someone_who_refused_consent_is_gone(client, runtime, phone
 
 def test_the_demo_canned_replies_are_seeded_once_in_french_and_bambara(runtime):
     for _ in range(2):
-        with transaction(runtime.sessions) as db:
+        with transaction(runtime.database) as db:
             seed_canned_replies(db)
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         replies = list(db.scalars(select(CannedReply)))
     assert sorted(r.title for r in replies) == sorted(title for title, _ in CANNED_REPLIES)
     assert all(set(r.texts) == {"fr", "bm"} for r in replies)

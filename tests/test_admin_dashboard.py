@@ -72,12 +72,12 @@ def dashboard(client, email: str, lang: str = "en"):
 
 
 def feedback_ids(runtime, **where) -> list[int]:
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         return list(db.scalars(select(Feedback.id).filter_by(**where).order_by(Feedback.id)))
 
 
 def set_rows(runtime, ids, **values) -> None:
-    with transaction(runtime.sessions) as db:
+    with transaction(runtime.database) as db:
         db.execute(update(Feedback).where(Feedback.id.in_(ids)).values(**values))
 
 
@@ -226,7 +226,7 @@ def test_open_confidential_reports_count_down_to_their_deadline_for_protection_o
     set_rows(runtime, [due], created_at=now - timedelta(hours=18, minutes=30))
     set_rows(runtime, [late], created_at=now - timedelta(hours=26, minutes=30))
     set_rows(runtime, [done], created_at=now - timedelta(hours=30), status="resolved", resolved_at=now)
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         due_ref, late_ref, done_ref = (db.get(Feedback, i).reference for i in (due, late, done))
 
     for email in ("fanta@ong.ml", "moussa@ong.ml"):
@@ -274,7 +274,7 @@ def test_the_page_stays_small_with_realistic_data(client, runtime, staff):
         "shelter", "water_sanitation", "health", "food", "security", "documents", "education", "livelihoods", "other"
     )
     now = utcnow()
-    with transaction(runtime.sessions) as db:
+    with transaction(runtime.database) as db:
         sites = list(db.scalars(select(Site.id)))
         contact = Contact(phone_hash="x" * 64, consent="accepted")
         db.add(contact)

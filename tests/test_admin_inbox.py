@@ -30,7 +30,7 @@ _EPOCH = utcnow() - timedelta(days=7)
 def sign_in(client, runtime, email: str, role: str, sites: tuple[str, ...] = ()) -> int:
     """A staff member, and `client` logged in as them (logging in replaces any previous session),
     reading the interface in English."""
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         existing = db.scalar(select(StaffUser.id).where(StaffUser.email == email))
     staff_id = existing or make_staff(runtime, email, role, sites)
     assert log_in(client, email).status_code == 303
@@ -39,7 +39,7 @@ def sign_in(client, runtime, email: str, role: str, sites: tuple[str, ...] = ())
 
 
 def add_contact(runtime, number: str) -> int:
-    with transaction(runtime.sessions) as db:
+    with transaction(runtime.database) as db:
         contact = Contact(
             phone_hash=runtime.vault.lookup_hash(number),
             phone_encrypted=runtime.vault.encrypt(number),
@@ -70,7 +70,7 @@ def add_feedback(
     values.update(fields)
     site_slug = values.pop("site", None)
     references = []
-    with transaction(runtime.sessions) as db:
+    with transaction(runtime.database) as db:
         site_id = db.scalar(select(Site.id).where(Site.slug == site_slug)) if site_slug else None
         for i in range(n):
             number = next(_numbers)
@@ -100,7 +100,7 @@ def export(client, **params) -> list[dict]:
 
 def file_confidential_report(make_phone, runtime, number: str = "+22370000099", details: str = "0") -> Feedback:
     make_phone(number).converse(*CONFIDENTIAL[:5], details, CONFIDENTIAL[6])
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         return db.scalar(select(Feedback).where(Feedback.confidential.is_(True)))
 
 
@@ -330,7 +330,7 @@ def test_a_confidential_report_is_only_for_protection(client, runtime, make_phon
 
 def test_a_report_filed_with_the_usual_answers_is_hidden_from_triage(client, runtime, phone):
     phone.converse(*CONFIDENTIAL)
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         report = db.scalar(select(Feedback))
     assert report.confidential
     sign_in(client, runtime, "awa@ong.ml", "triage")
@@ -358,7 +358,7 @@ def test_the_export_has_its_columns_a_pseudonym_and_no_phone_number(client, runt
     submit_complaint(make_phone("+22370000001"), "Les latrines débordent")
     submit_complaint(make_phone("+22370000002"), "=HYPERLINK(\"http://evil\")")
     staff = sign_in(client, runtime, "awa@ong.ml", "triage")
-    with transaction(runtime.sessions) as db:
+    with transaction(runtime.database) as db:
         feedback = db.scalar(select(Feedback).where(Feedback.text == "Les latrines débordent"))
         feedback.tags, feedback.assignee_id, feedback.status = ["urgent", "eau"], staff, "acknowledged"
         phone_hash = feedback.contact.phone_hash

@@ -46,7 +46,7 @@ def test_repeated_failures_lock_the_account(client, runtime):
     for _ in range(MAX_FAILED_LOGINS):
         log_in(client, "awa@ong.ml", "wrong")
     assert log_in(client, "awa@ong.ml").status_code == 401  # even the right password, for a while
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         assert db.scalar(select(StaffUser.locked_until)) is not None
 
 

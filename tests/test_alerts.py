@@ -6,11 +6,12 @@ import pytest
 from rq import Queue
 from sqlalchemy import select
 
+from bot.handover import INTAKE_QUEUE
 from bot.models import Contact, Feedback, Message
-from bot.queue import INTAKE_QUEUE
+from bot.notices import PROTECTION_ALERT as ALERT
 from tests.admin_support import submit_complaint
 from tests.conftest import run_worker
-from workers.alerts import ALERT, alert_protection
+from workers.jobs import alert_protection
 
 FOCAL_POINTS = ("+22376000001", "+22376000002")
 REPORT = ("Bonjour", "1", "1", "4", "1", "Mon voisin me frappe la nuit", "3")  # violence, with details, no call back
@@ -30,7 +31,7 @@ def alert_text(runtime, report: Feedback) -> str:
 
 
 def only_feedback(runtime) -> Feedback:
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         return db.scalars(select(Feedback)).one()
 
 
@@ -51,7 +52,7 @@ def test_each_focal_point_gets_one_sms_with_the_reference_and_nothing_of_the_rep
         assert "voisin" not in body and "iolence" not in body
         assert sent.form["From"] == "+22320000000"  # SMS, the default channel
     assert only_feedback(runtime).alerted_at is not None
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         alerts = db.scalars(select(Message).where(Message.direction == "out", Message.status != "replied")).all()
         assert {(m.channel, m.lane, m.status) for m in alerts} == {("sms", "reply", "queued")}
         # The person who reported gets nothing more than the webhook's own answer.
@@ -65,14 +66,14 @@ def test_the_alert_is_sent_once_however_often_the_job_runs(twilio, focal_points,
     assert alert_protection(report.id) == 0
     # And again as RQ jobs, in a forked worker, as the intake job would run it.
     for _ in range(2):
-        Queue(INTAKE_QUEUE, connection=runtime.redis).enqueue("workers.alerts.alert_protection", report.id)
+        Queue(INTAKE_QUEUE, connection=runtime.redis).enqueue("workers.jobs.alert_protection", report.id)
     run_worker(runtime.redis)
     assert len(twilio.sent) == 2
 
 
 def test_the_job_alone_in_a_worker_alerts(twilio, focal_points, phone, runtime):
     phone.converse(*REPORT)
-    Queue(INTAKE_QUEUE, connection=runtime.redis).enqueue("workers.alerts.alert_protection", only_feedback(runtime).id)
+    Queue(INTAKE_QUEUE, connection=runtime.redis).enqueue("workers.jobs.alert_protection", only_feedback(runtime).id)
     run_worker(runtime.redis)
     assert len(twilio.sent) == 2 and only_feedback(runtime).alerted_at is not None
 
@@ -90,10 +91,10 @@ def test_a_focal_point_is_one_contact_found_by_the_same_keyed_hash_as_a_person(
 ):
     make_phone(FOCAL_POINTS[0]).converse("Bonjour", "1", "1")  # the focal point once tried the line themselves
     make_phone("+22370000071").converse(*REPORT)
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         report_id = db.scalar(select(Feedback.id))
     assert alert_protection(report_id) == 2
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         numbers = [runtime.vault.decrypt(c.phone_encrypted) for c in db.scalars(select(Contact)).all()]
     assert sorted(numbers) == sorted([*FOCAL_POINTS, "+22370000071"])
 

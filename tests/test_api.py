@@ -18,7 +18,7 @@ PHONE_DIGITS = re.compile(r"7000000\d")
 def token_for(runtime, email: str, role: str, sites: tuple[str, ...] = ()) -> dict[str, str]:
     """A staff member and their API token (what `baro users token` prints), as request headers."""
     staff_id = make_staff(runtime, email, role, sites)
-    with transaction(runtime.sessions) as db:
+    with transaction(runtime.database) as db:
         token = issue_api_token(db.get(StaffUser, staff_id))
     return {"Authorization": f"Bearer {token}"}
 
@@ -49,7 +49,7 @@ def test_a_token_lists_submissions_newest_first_without_phone_numbers(client, ru
     assert [item["text"] for item in body["items"]] == ["Plus d'eau au forage", "Les latrines débordent"]
     water = body["items"][1]
     feedback = feedback_by_text(runtime, "Les latrines débordent")
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         phone_hash = db.get(Feedback, feedback.id).contact.phone_hash
     assert water == {
         "reference": feedback.reference,
@@ -136,7 +136,7 @@ def test_a_confidential_report_is_invisible_to_triage_and_readable_by_protection
 
 def test_a_report_filed_with_the_usual_answers_gives_404_to_triage(client, runtime, phone):
     phone.converse("Bonjour", "1", "1", "4", "1", "0", "3")
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         reference = db.scalar(select(Feedback.reference).where(Feedback.confidential.is_(True)))
     triage = token_for(runtime, "awa@ong.ml", "triage")
     assert client.get("/api/v1/feedback", headers=triage).json() == {"items": [], "next": None}

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.models import Feedback, Message, StaffUser
-from bot.outcomes import RESOLVED, STATUS, STATUS_WITH_OUTCOME
-from bot.sms import prepare
+from bot.notices import RESOLVED
+from bot.outbound.gsm7 import prepare
+from bot.outcomes import STATUS, STATUS_WITH_OUTCOME
 from tests.admin_support import feedback_by_text, make_staff, submit_complaint
 from tests.conftest import run_worker
 from tests.test_admin_case import act_and_read, events, page, report_confidentially, staff, stored, text_of
@@ -66,7 +67,7 @@ def test_resolving_tells_the_person_what_was_done_and_their_follow_up_quotes_it(
     (_, (event, who)) = events(runtime, feedback.id)
     assert (event.action, who, event.detail["to"]) == ("status_changed", "awa@ong.ml", "resolved")
     assert event.detail["outcome"] == DONE
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         message = db.get(Message, event.detail["message_id"])
     assert (message.channel, message.lane, message.status, message.provider_id) == ("sms", "reply", "queued", sent.sid)
 
@@ -180,7 +181,7 @@ def test_someone_who_opted_out_is_not_texted_when_their_case_is_resolved(twilio,
     resolve(client, feedback.reference, DONE)
     run_worker(runtime.redis)
     assert twilio.requests == []
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         (event,) = [e for e, _ in events(runtime, feedback.id)]
         assert db.get(Message, event.detail["message_id"]).status == "cancelled"
 
@@ -189,7 +190,7 @@ def test_a_confidential_report_is_resolved_without_a_text_message_or_its_outcome
     twilio, client, runtime, phone
 ):
     report_confidentially(phone)
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         report = db.scalar(select(Feedback).where(Feedback.confidential))
     staff(client, runtime, "fanta@ong.ml", "protection")
     assert "not sent by text message, for the person's safety" in text_of(page(client, report.reference))
@@ -223,18 +224,18 @@ def test_every_change_and_the_outcome_are_refused_without_csrf(client, runtime, 
     response = client.post(url, data={"status": "resolved", "outcome": DONE}, follow_redirects=False)
     assert response.status_code == 403
     assert stored(runtime, feedback.id).status == "new"
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         assert db.scalar(select(Message.id).where(Message.status == "pending")) is None
 
 
 def test_two_staff_resolving_at_once_text_the_person_once(twilio, runtime, phone):
     """Both loaded the case before either saved: the second is refused, and nothing is sent twice."""
-    from bot.admin.lifecycle import Outbox, Refused, change_status
+    from bot.cases.lifecycle import Outbox, Refused, change_status
 
     submit_complaint(phone, COMPLAINT)
     awa, moussa = (make_staff(runtime, email, "triage") for email in ("awa@ong.ml", "moussa@ong.ml"))
-    outbox = Outbox.of(runtime)
-    with runtime.sessions() as first, runtime.sessions() as second:
+    outbox = Outbox(runtime.catalogues, runtime.settings)
+    with runtime.database() as first, runtime.database() as second:
         mine = first.scalar(select(Feedback))
         theirs = second.scalar(select(Feedback))
         sends = change_status(first, mine, first.get(StaffUser, awa), "resolved", DONE, outbox)
@@ -243,6 +244,6 @@ def test_two_staff_resolving_at_once_text_the_person_once(twilio, runtime, phone
             change_status(second, theirs, second.get(StaffUser, moussa), "resolved", "Autre chose", outbox)
         second.rollback()
     assert len(sends) == 1
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         assert db.scalar(select(func.count()).select_from(Message).where(Message.status == "pending")) == 1
         assert db.scalar(select(Feedback.outcome)) == DONE

@@ -18,7 +18,7 @@ def test_a_complaint_in_french_is_stored_with_a_reference(phone, runtime):
     assert "Votre plainte concerne" in phone.send("3")  # Sénou
     assert "Décrivez le problème" in phone.send("2")  # water and sanitation
     confirmation = phone.send("Les latrines débordent depuis lundi")
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         feedback = db.scalars(select(Feedback)).one()
         site = db.get(Site, feedback.site_id)
     assert f"Référence : {feedback.reference}." in confirmation
@@ -34,7 +34,7 @@ def test_a_need_in_bambara_is_stored_in_bambara(phone, runtime):
     assert "8 Baara ni sɔrɔ" in phone.send("1")
     phone.send("8")
     confirmation = phone.send("N bɛ baara ɲini")
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         feedback = db.scalars(select(Feedback)).one()
     assert f"Nimɔrɔ: {feedback.reference}." in confirmation
     assert (feedback.kind, feedback.category, feedback.language) == ("need", "livelihoods", "bm")
@@ -72,7 +72,7 @@ def test_an_answer_not_understood_repeats_the_question_with_a_hint(phone):
 
 def test_the_phone_number_is_encrypted_and_found_by_keyed_hash(phone, runtime, settings):
     phone.converse(*ONBOARD_FR)
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         contact = db.scalars(select(Contact)).one()
     assert phone.number not in contact.phone_encrypted and "70000001" not in contact.phone_hash
     vault = Vault(settings.secret_key)
@@ -86,7 +86,7 @@ def test_refusing_consent_keeps_only_the_refusal(phone, runtime):
     phone.send("1")
     reply = phone.send("2")
     assert "rien sur vous n'est gardé" in reply
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         contact = db.scalars(select(Contact)).one()
         texts = db.scalars(select(Message.text).where(Message.direction == "in")).all()
     assert contact.consent == "refused" and contact.consent_at is not None
@@ -101,7 +101,7 @@ def test_someone_who_refused_is_asked_again_when_they_come_back(phone):
 
 def test_the_conversation_expires_after_inactivity(phone, runtime, settings):
     phone.converse(*ONBOARD_FR, "1")
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         contact_id = db.scalar(select(Contact.id))
     key = session_key("sms", contact_id)
     redis = Redis.from_url(settings.redis_url)
@@ -123,6 +123,6 @@ def test_whatsapp_and_sms_are_the_same_person(make_phone, runtime):
     make_phone("+22370000002").converse(*ONBOARD_BM)
     reply = make_phone("whatsapp:+22370000002").send("bonjour")
     assert "Aw ka sugandili nimɔrɔ ci" in reply
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         assert len(db.scalars(select(Contact)).all()) == 1
         assert set(db.scalars(select(Message.channel))) == {"sms", "whatsapp"}

@@ -9,8 +9,8 @@ from sqlalchemy import select, update
 
 from bot.app import create_app
 from bot.config import Settings
+from bot.handover import INTAKE_QUEUE
 from bot.models import ConversationFallback, Feedback, utcnow
-from bot.queue import INTAKE_QUEUE
 from tests.conftest import Phone, run_worker
 from workers.jobs import intake_feedback, sweep_intake
 
@@ -18,7 +18,7 @@ COMPLAINT = ("Bonjour", "1", "1", "1", "2", "3", "Le centre de santé est fermé
 
 
 def feedbacks(runtime) -> list[Feedback]:
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         return list(db.scalars(select(Feedback)))
 
 
@@ -60,7 +60,7 @@ def test_with_redis_down_the_person_is_answered_and_nothing_is_lost(redis_down_c
     assert Queue(INTAKE_QUEUE, connection=runtime.redis).count == 0
 
     # Redis is back: the periodic sweep queues what was left behind, the worker takes it.
-    with runtime.sessions.begin() as db:
+    with runtime.database.begin() as db:
         db.execute(update(Feedback).values(created_at=utcnow() - timedelta(minutes=5)))
     assert sweep_intake() == 1
     run_worker(runtime.redis)
@@ -74,11 +74,11 @@ def test_a_conversation_survives_redis_going_down_and_coming_back(phone, redis_d
     # Its state is out of reach: the person is told the main menu rather than have "2" guessed at.
     assert during.send("2").startswith("Envoyez le numéro de votre choix")
     assert "Sur quel site" in during.send("1")
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         assert db.scalars(select(ConversationFallback)).one()
     # Redis is back, still holding the state from before the outage; the newer one in the database wins.
     assert "Votre plainte concerne" in phone.send("4")
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         assert db.scalars(select(ConversationFallback)).all() == []
 
 

@@ -86,7 +86,7 @@ def test_a_person_can_choose_the_third_language_and_be_served_in_it(three_langua
         assert person.send("Pulaar").startswith("baro keeps what you send")
         assert "1 Habrude caɗeele" in person.send("1")
         person.converse("1", "1", "1", "Ndiyam alaa")
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         assert db.scalar(select(Feedback.language)) == "ff"
 
 

@@ -10,10 +10,11 @@ import pytest
 from redis import Redis
 from sqlalchemy import select, update
 
-from bot.channels.base import TransientSendError
 from bot.db import transaction
+from bot.handover import enqueue_sends
 from bot.models import Contact, Message, utcnow
-from bot.outbound import enqueue_sends, queue_message
+from bot.outbound.provider import TransientSendError
+from bot.outbound.store import queue_message
 from tests.conftest import TEST_URL, run_worker, sign
 from workers.jobs import send_message
 
@@ -25,12 +26,12 @@ STATUS_PATH = "/webhooks/twilio/status"
 def person(twilio, make_phone, runtime):
     """A consented French speaker who has written from SMS; returns their contact id."""
     make_phone(NUMBER).converse("Bonjour", "1", "1")
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         return db.scalar(select(Contact.id))
 
 
 def queue(runtime, contact_id: int, text: str, channel: str = "sms", lane: str = "reply") -> int:
-    with transaction(runtime.sessions) as db:
+    with transaction(runtime.database) as db:
         message_id = queue_message(db, contact_id, channel, text, lane).id
     settings = runtime.settings
     enqueue_sends(runtime.redis, [(message_id, lane)], settings.send_attempts, settings.send_retry_seconds)
@@ -38,7 +39,7 @@ def queue(runtime, contact_id: int, text: str, channel: str = "sms", lane: str =
 
 
 def stored(runtime, message_id: int) -> Message:
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         return db.get(Message, message_id)
 
 
@@ -104,7 +105,7 @@ def test_an_unsubscribed_number_is_marked_opted_out(twilio, person, runtime):
     message_id = queue(runtime, person, "Bonjour")
     run_worker(runtime.redis)
     assert stored(runtime, message_id).error_code == "21610"
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         assert db.get(Contact, person).opted_out_at is not None
     later = queue(runtime, person, "Encore")
     run_worker(runtime.redis)
@@ -128,7 +129,7 @@ def test_nothing_is_sent_to_someone_who_opted_out(twilio, make_phone, person, ru
 
 def test_whatsapp_inside_the_window_is_free_text(twilio, make_phone, runtime):
     make_phone("whatsapp:+22370000062").converse("I ni ce", "2", "1")
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         contact_id = db.scalar(select(Contact.id))
     queue(runtime, contact_id, "I ka ko ɲɛnabɔra.", channel="whatsapp")
     run_worker(runtime.redis)
@@ -139,7 +140,7 @@ def test_whatsapp_inside_the_window_is_free_text(twilio, make_phone, runtime):
 
 def test_whatsapp_outside_the_window_uses_the_approved_template(twilio, make_phone, runtime):
     make_phone("whatsapp:+22370000063").converse("I ni ce", "2", "1")
-    with transaction(runtime.sessions) as db:
+    with transaction(runtime.database) as db:
         db.execute(update(Message).values(created_at=utcnow() - timedelta(hours=25)))
         contact_id = db.scalar(select(Contact.id))
     queue(runtime, contact_id, "Lajɛ bɛ kɛ sini.", channel="whatsapp", lane="bulk")
@@ -153,7 +154,7 @@ def test_whatsapp_outside_the_window_uses_the_approved_template(twilio, make_pho
 def test_without_a_template_outside_the_window_the_reason_is_recorded(twilio, make_phone, runtime, monkeypatch):
     monkeypatch.setattr(runtime.settings, "whatsapp_template_sid", "")
     make_phone("whatsapp:+22370000064").converse("I ni ce", "2", "1")
-    with transaction(runtime.sessions) as db:
+    with transaction(runtime.database) as db:
         db.execute(update(Message).values(created_at=utcnow() - timedelta(hours=25)))
         contact_id = db.scalar(select(Contact.id))
     message_id = queue(runtime, contact_id, "Lajɛ", channel="whatsapp")
@@ -183,7 +184,7 @@ def test_a_failed_delivery_keeps_its_error_code_and_21610_opts_out(twilio, perso
     run_worker(runtime.redis)
     _, form = twilio.status_callback(twilio.sent[0].sid, "undelivered", error_code="21610")
     post_status(client, STATUS_PATH, form, settings.twilio_auth_token)
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         message = db.scalar(select(Message).where(Message.provider_id == twilio.sent[0].sid))
         assert (message.status, message.error_code) == ("undelivered", "21610")
         assert db.get(Contact, person).opted_out_at is not None
@@ -198,10 +199,10 @@ def test_an_unsigned_status_callback_is_refused(twilio, person, client, runtime)
 
 
 def test_messages_queued_while_redis_was_down_are_swept_and_sent(twilio, person, runtime):
-    with transaction(runtime.sessions) as db:
+    with transaction(runtime.database) as db:
         message_id = queue_message(db, person, "sms", "Après la panne").id
     enqueue_sends(Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2), [(message_id, "reply")], 5, [0])
-    with transaction(runtime.sessions) as db:
+    with transaction(runtime.database) as db:
         db.execute(update(Message).where(Message.id == message_id).values(created_at=utcnow() - timedelta(minutes=5)))
     from workers.jobs import sweep_intake
 
@@ -268,7 +269,7 @@ def test_the_gateway_delivers_inbound_messages_and_delivery_reports(gateway, cli
     assert response.status_code == 200 and "Bamanankan" in response.json()["reply"]
     assert client.post("/webhooks/gateway/sms", data={**form, "secret": "wrong"}).status_code == 403
     assert client.post("/webhooks/gateway/sms", data=form).json() == response.json()  # a retry, answered alike
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         contact_id = db.scalar(select(Contact.id))
         contact = db.get(Contact, contact_id)
         contact.consent = "accepted"
@@ -287,7 +288,7 @@ def test_on_one_machine_messages_go_to_the_outbox_that_simulate_reads(reconfigur
     reconfigure(SMS_PROVIDER="console", VAR_DIR=tmp_path)
     runtime = get_runtime()  # built from the new settings
     make_phone(NUMBER).converse("Bonjour", "1", "1")
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         contact_id = db.scalar(select(Contact.id))
     message_id = queue(runtime, contact_id, "Votre cas est résolu.")
     run_worker(runtime.redis)

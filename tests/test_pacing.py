@@ -9,7 +9,7 @@ from itertools import pairwise
 import pytest
 from redis import Redis
 
-from bot.pacing import Pacer
+from bot.outbound.pacing import Pacer
 
 MS = 0.001
 TOLERANCE_US = 2_000  # a reservation's own round trip, in the microseconds slots are counted in

@@ -14,7 +14,7 @@ NIAMANA = "1"  # first in the site menu
 
 
 def assemblies_at(runtime, slug: str) -> list[Assembly]:
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         return list(db.scalars(select(Assembly).join(Site).where(Site.slug == slug)))
 
 
@@ -26,7 +26,7 @@ def test_an_assembly_sign_up_is_stored_once_with_a_reference(phone, runtime):
     assert f"1 {assembly.title}, " in listing and ", 10:00, Espace communautaire de Niamana" in listing
     assert "Vous inscrire à Assemblée citoyenne de Niamana" in phone.send("1")
     confirmation = phone.send("oui")
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         signup = db.scalars(select(Signup)).one()
         reference = signup.feedback.reference
     assert confirmation == f"Inscription enregistrée. Référence : {reference}."
@@ -34,13 +34,13 @@ def test_an_assembly_sign_up_is_stored_once_with_a_reference(phone, runtime):
 
     again = phone.converse("3", "1")
     assert again == f"Déjà inscrit(e) à cette assemblée. Référence : {reference}."
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         assert len(db.scalars(select(Signup)).all()) == 1
 
 
 def test_a_full_assembly_offers_the_waiting_list(make_phone, runtime):
     (assembly,) = assemblies_at(runtime, "niamana")
-    with runtime.sessions.begin() as db:
+    with runtime.database.begin() as db:
         db.execute(update(Assembly).where(Assembly.id == assembly.id).values(capacity=1))
     make_phone("+22370000011").converse(*ONBOARD_FR, "3", NIAMANA, "1", "1")
     late = make_phone("+22370000012")
@@ -48,7 +48,7 @@ def test_a_full_assembly_offers_the_waiting_list(make_phone, runtime):
     assert late.send("1") == "Nin lajɛ fara. Aw bɛ aw tɔgɔ sɛbɛn makɔnɔli lisi kan wa?\n1 Ɔwɔ\n2 Ayi"
     reply = late.send("1")
     assert reply.startswith("Aw tɔgɔ bɛ makɔnɔli lisi kan")
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         assert sorted(db.scalars(select(Signup.status))) == ["confirmed", "waitlist"]
 
 
@@ -57,13 +57,13 @@ def test_no_assembly_coming_offers_to_tell_about_the_next(phone, runtime):
     reply = phone.converse("3", "4")  # Mopti has none
     assert reply.startswith("Aucune assemblée n'est prévue sur votre site")
     assert "C'est noté" in phone.send("1")
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         interest = db.scalars(select(AssemblyInterest)).one()
         assert db.get(Site, interest.site_id).slug == "mopti"
 
 
 def test_past_assemblies_are_not_offered(phone, runtime):
-    with runtime.sessions.begin() as db:
+    with runtime.database.begin() as db:
         db.execute(update(Assembly).values(starts_at=utcnow() - timedelta(days=1)))
     phone.converse(*ONBOARD_FR)
     assert phone.converse("3", NIAMANA).startswith("Aucune assemblée n'est prévue")
@@ -74,7 +74,7 @@ def test_a_confidential_report_is_marked_and_encrypted(phone, runtime, settings)
     assert "seul le responsable de la protection le lit" in phone.send("4")
     phone.converse("2", "Le gardien demande de l'argent contre la nourriture", "2")
     done = phone.send("070000099 après 18h")
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         report = db.scalars(select(Feedback)).one()
     assert done.startswith("Merci de votre confiance. Seul le responsable de la protection lira ceci")
     assert f"Référence : {report.reference}." in done
@@ -90,14 +90,14 @@ def test_a_confidential_report_is_marked_and_encrypted(phone, runtime, settings)
 def test_a_confidential_report_needs_no_details(phone, runtime):
     phone.converse(*ONBOARD_BM, "4", "1", "0")
     assert "Lakanali baarakɛla dɔrɔn de bɛna nin kalan" in phone.send("3")
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         report = db.scalars(select(Feedback)).one()
     assert (report.text, report.text_encrypted, report.callback) == (None, None, "no")
 
 
 def test_follow_up_tells_the_status_in_words(phone, runtime):
     phone.converse(*ONBOARD_FR, "1", NIAMANA, "2", "Pas d'eau")
-    with runtime.sessions.begin() as db:
+    with runtime.database.begin() as db:
         feedback = db.scalars(select(Feedback)).one()
         feedback.status = "in_progress"
         reference = feedback.reference
@@ -111,7 +111,7 @@ def test_follow_up_tells_the_status_in_words(phone, runtime):
 def test_follow_up_on_someone_elses_reference_reveals_nothing(make_phone, runtime):
     owner = make_phone("+22370000021")
     owner.converse(*ONBOARD_FR, "1", NIAMANA, "2", "Pas d'eau")
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         reference = db.scalar(select(Feedback.reference))
     stranger = make_phone("+22370000022")
     stranger.converse(*ONBOARD_FR, "5")  # no reference of their own: asked to type one
@@ -150,7 +150,7 @@ def test_a_whole_conversation_in_bambara(phone, runtime):
     assert phone.send("Sénou").startswith("Aw ka gɛlɛya ye mun ko ye?")
     assert phone.send("keneya") == "Aw ye gɛlɛya ɲɛfɔ kuma dama dɔ la."  # Kɛnɛya, typed without ɛ
     done = phone.send("Dɔgɔtɔrɔso datugulen don")
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         feedback = db.scalars(select(Feedback)).one()
     assert done == f"Aw ni ce, aw ka gɛlɛya sɛbɛnna. Nimɔrɔ: {feedback.reference}. Ka a kibaru ɲini, aw ye 5 ci."
     assert (feedback.category, feedback.language, feedback.text) == ("health", "bm", "Dɔgɔtɔrɔso datugulen don")
@@ -181,7 +181,7 @@ def test_a_confidential_reports_conversation_is_encrypted_at_rest(phone, runtime
     phone.converse(*ONBOARD_FR, "1", NIAMANA, "2", "Pas d'eau")  # an ordinary complaint first
     phone.converse("4", "1", "Il me menace avec un couteau", "3")
     vault = Vault(settings.secret_key)
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         rows = db.scalars(select(Message).order_by(Message.id)).all()
     secret = [m for m in rows if m.confidential]
     assert "Il me menace avec un couteau" not in {m.text for m in rows}

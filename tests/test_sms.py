@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.sms import ALPHABETS, GSM7_BASIC, GSM7_EXTENDED, SmsCost, cost, is_gsm7, prepare, to_gsm
+from bot.outbound.gsm7 import ALPHABETS, GSM7_BASIC, GSM7_EXTENDED, SmsCost, cost, is_gsm7, prepare, to_gsm
 
 BAMBARA_LETTERS = "ɛɔɲŋƐƆƝŊ"
 FRENCH_NOT_GSM = "âêîôûëïœçÂÊÎÔÛËÏÀÈÙÒÌŒ"

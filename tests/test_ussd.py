@@ -107,17 +107,17 @@ def screen(runtime, lang: str, flow: str, state: str, **params) -> str:
 
 
 def count(runtime, model) -> int:
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         return db.scalar(select(func.count()).select_from(model))
 
 
 def feedbacks(runtime) -> list[Feedback]:
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         return list(db.scalars(select(Feedback).order_by(Feedback.id)))
 
 
 def pending_sms(runtime) -> list[Message]:
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         return list(
             db.scalars(
                 select(Message).where(
@@ -211,7 +211,7 @@ def test_first_contact_then_a_whole_complaint_in_bambara(twilio, client, runtime
     assert done == f"END Aw ni ce, aw ka gɛlɛya sɛbɛnna. Nimɔrɔ: {feedback.reference}. Ka a kibaru ɲini, aw ye 5 ci."
     assert (feedback.kind, feedback.channel, feedback.language) == ("complaint", "ussd", "bm")
     assert (feedback.category, feedback.text) == ("water_sanitation", "Ji tɛ yen")
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         assert db.get(Site, feedback.site_id).slug == "senou"
 
 
@@ -299,7 +299,7 @@ SITE_NAMES = [f"Site de relogement provisoire numéro {n}" for n in range(1, 13)
 
 @pytest.fixture
 def many_sites(runtime):
-    with runtime.sessions.begin() as db:
+    with runtime.database.begin() as db:
         for n, name in enumerate(SITE_NAMES, start=1):
             db.add(Site(slug=f"relogement-{n}", name=name, region="Bamako", position=10 + n))
     return SITE_NAMES
@@ -341,7 +341,7 @@ def test_a_long_site_menu_is_paged_and_nothing_is_cut(twilio, client, runtime, m
     assert session.press(key) == "CON " + screen(runtime, "fr", "complaint", "category")
     session.presses("3", "Le centre de santé est fermé")
     (feedback,) = feedbacks(runtime)
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         assert db.get(Site, feedback.site_id).name == name
 
 
@@ -382,7 +382,7 @@ def test_a_ussd_submission_sends_its_confirmation_by_sms(twilio, client, runtime
     assert feedback.reference in sms.form["Body"]
     assert sms.form["Body"] == body(done)  # the same words as the last screen
     assert sms.form["StatusCallback"].endswith("/webhooks/twilio/status")
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         message = db.scalars(select(Message).where(Message.channel == "sms")).one()
     assert (message.direction, message.status, message.provider_id) == ("out", "queued", sms.sid)
 
@@ -393,7 +393,7 @@ def test_without_an_sms_sender_no_sms_is_queued(without_sms_sender, client, runt
     (feedback,) = feedbacks(runtime)
     assert feedback.reference in done
     assert pending_sms(runtime) == []
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         assert db.scalars(select(Message).where(Message.channel == "sms")).all() == []
 
 
@@ -430,7 +430,7 @@ def test_a_bambara_speaker_completes_every_service_over_ussd(twilio, client, run
     assert confirm.startswith("CON Aw bɛ aw tɔgɔ sɛbɛn Assemblée citoyenne de Niamana la, ")
     assert lines(confirm)[-2:] == ["1 Ɔwɔ", "2 Ayi"]
     signed = assembly.press("1")
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         signup = db.scalars(select(Signup)).one()
         signup_reference = signup.feedback.reference
     assert signed == "END " + screen(runtime, "bm", "assembly", "signed", signup=SIGNED_UP, reference=signup_reference)
@@ -477,7 +477,7 @@ def test_a_bambara_speaker_completes_every_service_over_ussd(twilio, client, run
 def test_stop_over_ussd_ends_the_session_with_the_notice(twilio, client, runtime):
     session = onboard(client, "1")
     assert session.press("STOP") == "END Vous ne recevrez plus de messages de baro. Pour revenir, envoyez START."
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         assert db.scalars(select(Contact)).one().opted_out_at is not None
     assert pending_sms(runtime) == []
 
@@ -564,5 +564,5 @@ def test_a_confidential_report_over_ussd_is_not_confirmed_by_sms(twilio, client,
     assert last.startswith("END ")
     run_worker(runtime.redis)
     assert twilio.sent == []
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         assert db.scalar(select(func.count()).select_from(Message).where(Message.status == "pending")) == 0

@@ -7,7 +7,7 @@ from tests.conftest import TEST_URL, WEBHOOK, replies, sign, twilio_form
 
 
 def count(runtime, model) -> int:
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         return db.scalar(select(func.count()).select_from(model))
 
 
@@ -42,7 +42,7 @@ def test_a_retry_gets_the_same_answer_and_is_stored_once(phone, runtime):
     first, retry = phone.post(form), phone.post(form)
     assert first.status_code == retry.status_code == 200
     assert replies(first.text) == replies(retry.text)
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         assert db.scalar(select(func.count()).where(Message.provider_id == form["MessageSid"])) == 1
         assert db.scalar(select(func.count()).where(Message.direction == "out")) == 1
 
@@ -98,7 +98,7 @@ def test_emoji_and_bambara_letters_are_stored_as_sent(phone, runtime):
     phone.converse("Bonjour", "2", "1", "1", "1", "2")
     text = "Ji tɛ yen, ɲɔgɔn ka dɔgɔ 😢 ŋ"
     assert "Nimɔrɔ" in phone.send(text)
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         assert db.scalar(select(Feedback.text)) == text
         assert text in db.scalars(select(Message.text).where(Message.direction == "in")).all()
 
@@ -119,7 +119,7 @@ def test_media_only_message_is_kept_and_asks_for_words(phone, runtime):
     media = {"NumMedia": "1", "MediaUrl0": "https://api.twilio.com/media/ME1", "MediaContentType0": "image/jpeg"}
     reply = phone.send("", **media)
     assert "Écrivez votre message en mots" in reply
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         assert db.scalar(select(Message.media).where(Message.media.is_not(None))) == [media["MediaUrl0"]]
         assert count(runtime, Feedback) == 0
 

@@ -60,7 +60,7 @@ def status_line(runtime, reference: str, status) -> str:
 
 
 def feedbacks(runtime) -> list[Feedback]:
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         return list(db.scalars(select(Feedback).order_by(Feedback.id)))
 
 
@@ -91,7 +91,7 @@ def test_a_bambara_speaker_completes_a_complaint_over_whatsapp(awa, runtime):
     assert done == screen(runtime, "bm", "complaint", "done", reference=feedback.reference)
     assert (feedback.kind, feedback.channel, feedback.language) == ("complaint", "whatsapp", "bm")
     assert (feedback.category, feedback.text) == ("water_sanitation", "Ji tɛ yen")
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         assert db.get(Site, feedback.site_id).slug == "niamana"
         channels = set(db.scalars(select(Message.channel)))
         assert channels == {"whatsapp"}
@@ -109,7 +109,7 @@ def test_an_assembly_sign_up_and_a_follow_up_over_whatsapp(awa, runtime):
     assert confirm.startswith("Aw bɛ aw tɔgɔ sɛbɛn Assemblée citoyenne de Niamana la, ")
     assert confirm.endswith("wa?\n1 Ɔwɔ\n2 Ayi")
     signed = awa.send("1")
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         signup = db.scalars(select(Signup)).one()
         reference = signup.feedback.reference
         assert (signup.status, signup.feedback.channel) == ("confirmed", "whatsapp")
@@ -141,7 +141,7 @@ def test_the_same_number_over_sms_is_the_same_person(awa, make_phone, runtime):
     listing = sms.send("5")
     assert listing.split("\n")[1:] == [f"1 {on_sms.reference}", f"2 {on_whatsapp.reference}"]
     assert sms.send("2") == status_line(runtime, on_whatsapp.reference, STATUS["new"])
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         assert db.scalar(select(func.count()).select_from(Contact)) == 1
 
 
@@ -158,7 +158,7 @@ def test_a_whatsapp_conversation_left_half_way_does_not_hold_up_sms(awa, make_ph
 
 def test_whatsapp_extra_fields_are_accepted_and_not_kept(awa, runtime):
     assert awa.send("I ni ce").startswith("Bienvenue sur baro.")
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         (inbound,) = db.scalars(select(Message).where(Message.direction == "in"))
         contact = db.get(Contact, inbound.contact_id)
     assert (inbound.channel, inbound.text) == ("whatsapp", "I ni ce")
@@ -173,7 +173,7 @@ def test_a_bambara_speaker_tells_a_need_and_makes_a_confidential_report_on_whats
     person.converse("I ni ce", "2", "1")
     need = person.converse("2", "1", "8", "N bɛ baara ɲini")
     report = person.converse("4", "3", "Cɛ dɔ bɛ n bagabaga", "3")
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         filed = {f.kind: f for f in db.scalars(select(Feedback))}
     assert need == screen(runtime, "bm", "need", "done", reference=filed["need"].reference)
     assert report == screen(runtime, "bm", "confidential", "done", reference=filed["confidential"].reference)

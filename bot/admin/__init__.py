@@ -1,1 +1,5 @@
-"""The staff side: the triage desk at /admin and the JSON API at /api/v1."""
+"""The staff pages at /admin: HTTP only, over the cases domain (bot.cases)."""
+
+from pathlib import Path
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"

@@ -15,27 +15,21 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from bot.admin.access import DESK_ROLES, visible
-from bot.admin.alerts import protection_alerts
 from bot.admin.charts import Series, Table, stacked_bars
-from bot.admin.lifecycle import DONE
-from bot.admin.security import DB, Staff
+from bot.cases.access import visible
+from bot.cases.deadlines import protection_alerts
 from bot.models import Feedback, Site, StaffUser, utcnow
+from bot.vocabulary import DONE, Category, Kind
+from bot.web.deps import DbDep, DeskStaffDep, InterfaceDep, SettingsDep
 
 router = APIRouter(prefix="/admin")
 
 WEEKS = 12
 MEDIAN_WINDOW = timedelta(days=30)
-KINDS = ("complaint", "need", "confidential", "assembly")
-# The categories the flows offer, in their order (complaint and need, then confidential).
-CATEGORIES = (
-    "shelter", "water_sanitation", "health", "food", "security", "documents", "education", "livelihoods",
-    "violence", "abuse_exploitation", "threat", "other",
-)
 # Open cases by age: (key, upper bound); the last has none.
 AGE_BUCKETS = (
     ("under_1_day", timedelta(days=1)),
@@ -46,30 +40,11 @@ AGE_BUCKETS = (
 
 
 def kind_labels(_: Callable[[str], str]) -> dict[str, str]:
-    return {
-        "complaint": _("Complaints"),
-        "need": _("Needs"),
-        "confidential": _("Confidential reports"),
-        "assembly": _("Assembly sign-ups"),
-    }
+    return {kind: _(kind.plural) for kind in Kind}
 
 
 def category_labels(_: Callable[[str], str]) -> dict[str | None, str]:
-    return {
-        "shelter": _("Shelter"),
-        "water_sanitation": _("Water and sanitation"),
-        "health": _("Health"),
-        "food": _("Food"),
-        "security": _("Security"),
-        "documents": _("Documents"),
-        "education": _("Education"),
-        "livelihoods": _("Work and income"),
-        "violence": _("Violence"),
-        "abuse_exploitation": _("Abuse or exploitation"),
-        "threat": _("Threat"),
-        "other": _("Other"),
-        None: _("No category"),
-    }
+    return {category: _(category.label) for category in Category} | {None: _("No category")}
 
 
 def age_labels(_: Callable[[str], str]) -> dict[str, str]:
@@ -161,16 +136,16 @@ def dashboard_numbers(db, user: StaffUser, now: datetime, zone: ZoneInfo, lang: 
         if index is None:
             continue
         by_kind[kind, index] += 1
-        if kind != "assembly":  # a sign-up's "category" is its place or waiting-list status
+        if kind != Kind.ASSEMBLY:  # a sign-up's "category" is its place or waiting-list status
             by_category[category, index] += 1
         by_site[site_id, index] += 1
 
     sites = db.execute(select(Site.id, Site.name).order_by(Site.position, Site.name)).all()
     site_labels = {site_id: name for site_id, name in sites} | {None: _("No site")}
     tables = [
-        weekly_table("kind", _("By kind, per week"), weeks, lang, by_kind, KINDS, kind_labels(_)),
+        weekly_table("kind", _("By kind, per week"), weeks, lang, by_kind, Kind, kind_labels(_)),
         weekly_table(
-            "category", _("By category, per week"), weeks, lang, by_category, (*CATEGORIES, None), category_labels(_)
+            "category", _("By category, per week"), weeks, lang, by_category, (*Category, None), category_labels(_)
         ),
         weekly_table(
             "site", _("By site, per week"), weeks, lang, by_site, [*(s for s, _n in sites), None], site_labels
@@ -211,11 +186,9 @@ def dashboard_numbers(db, user: StaffUser, now: datetime, zone: ZoneInfo, lang: 
 
 
 @router.get("/dashboard")
-def dashboard(request: Request, user: Staff, db: DB) -> Response:
-    if user.role not in DESK_ROLES:
-        raise HTTPException(status_code=403, detail="the dashboard is for the triage desk")
-    interface = request.app.state.interface
-    settings = request.app.state.runtime.settings
+def dashboard(
+    request: Request, user: DeskStaffDep, db: DbDep, settings: SettingsDep, interface: InterfaceDep
+) -> Response:
     lang = interface.language(request)
     now = utcnow()
     numbers = dashboard_numbers(db, user, now, ZoneInfo(settings.timezone), lang, interface.gettext(request))

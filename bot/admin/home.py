@@ -3,14 +3,14 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from bot.admin.access import DESK_ROLES
-from bot.admin.security import Staff
+from bot.cases.access import works_at_desk
+from bot.web.deps import InterfaceDep, StaffDep
 
 router = APIRouter(prefix="/admin")
 
 
 @router.get("")
-def home(request: Request, user: Staff) -> Response:
-    if user.role in DESK_ROLES:
+def home(request: Request, user: StaffDep, interface: InterfaceDep) -> Response:
+    if works_at_desk(user):
         return RedirectResponse("/admin/inbox", status_code=303)
-    return request.app.state.interface.render(request, "home.html")
+    return interface.render(request, "home.html")

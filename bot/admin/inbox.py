@@ -1,6 +1,6 @@
 """The triage inbox: what came in, newest first, filtered and searched; and its CSV export.
 
-Both read through `bot.admin.queries`, so the list, the export and the API agree on what a
+Both read through `bot.cases.queries`, so the list, the export and the API agree on what a
 filter means and on what each user may see.
 """
 
@@ -12,17 +12,13 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from cryptography.fernet import InvalidToken
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from bot.admin.access import DESK_ROLES, mask_phone
-from bot.admin.labels import CATEGORY_LABELS, CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS, language_name
-from bot.admin.queries import (
-    CHANNELS,
-    KINDS,
+from bot.cases.access import desk_staff, sites_of
+from bot.cases.queries import (
     MAX_PAGE_SIZE,
-    STATUSES,
     Filters,
     InvalidFilter,
     each_feedback,
@@ -30,36 +26,40 @@ from bot.admin.queries import (
     pseudonym,
     readable_text,
 )
-from bot.admin.security import DB, Staff
-from bot.models import Feedback, Site, StaffUser
+from bot.models import Feedback, StaffUser
+from bot.phones import mask
+from bot.runtime import Runtime
+from bot.vault import Vault
+from bot.web.deps import DbDep, DeskStaffDep, InterfaceDep, RuntimeDep
+from bot.web.pages import choices
 
 router = APIRouter(prefix="/admin")
 
 EXCERPT = 90  # characters of the text shown in the list
 
-
 CSV_COLUMNS = (
-    "reference", "created_at", "kind", "category", "site", "language", "channel",
-    "status", "assignee", "tags", "text", "contact",
+    "reference",
+    "created_at",
+    "kind",
+    "category",
+    "site",
+    "language",
+    "channel",
+    "status",
+    "assignee",
+    "tags",
+    "text",
+    "contact",
 )
 
 
-def desk_only(user: StaffUser) -> None:
-    if user.role not in DESK_ROLES:
-        raise HTTPException(status_code=403, detail="the inbox is for triage, protection and admin staff")
-
-
-def _timezone(request: Request) -> ZoneInfo:
-    return ZoneInfo(request.app.state.runtime.settings.timezone)
-
-
-def masked_phone(request: Request, feedback: Feedback) -> str:
+def masked_phone(vault: Vault, feedback: Feedback) -> str:
     """The number as staff may see it in a list: masked; never the whole number."""
     contact = feedback.contact
     if contact is None or not contact.phone_encrypted:
         return ""
     try:
-        return mask_phone(request.app.state.runtime.vault.decrypt(contact.phone_encrypted))
+        return mask(vault.decrypt(contact.phone_encrypted))
     except InvalidToken:
         return "••••"
 
@@ -69,7 +69,7 @@ def _excerpt(text: str | None) -> str:
     return text if len(text) <= EXCERPT else text[: EXCERPT - 1].rstrip() + "…"
 
 
-def _row(request: Request, feedback: Feedback, tz: ZoneInfo) -> dict:
+def _row(vault: Vault, feedback: Feedback, tz: ZoneInfo) -> dict:
     created = feedback.created_at.astimezone(tz)
     return {
         "reference": feedback.reference,
@@ -85,52 +85,41 @@ def _row(request: Request, feedback: Feedback, tz: ZoneInfo) -> dict:
         "confidential": feedback.confidential,
         # Never the text of a confidential report in a list, whoever looks.
         "excerpt": "" if feedback.confidential else _excerpt(feedback.text),
-        "phone": masked_phone(request, feedback),
+        "phone": masked_phone(vault, feedback),
     }
 
 
-def _choices(request: Request, db, user: StaffUser, _) -> dict:
-    sites = list(db.scalars(select(Site).order_by(Site.position, Site.name)))
-    if user.role == "triage" and user.sites:
-        mine = {site.id for site in user.sites}
-        sites = [site for site in sites if site.id in mine]
-    staff = db.scalars(
-        select(StaffUser)
-        .where(StaffUser.role.in_(sorted(DESK_ROLES)), StaffUser.active.is_(True))
-        .order_by(StaffUser.email)
-    )
-    languages = request.app.state.runtime.settings.languages
+def _choices(runtime: Runtime, db: Session, user: StaffUser, _) -> dict:
+    catalogues = runtime.catalogues
     return {
-        "statuses": [(value, _(STATUS_LABELS[value])) for value in STATUSES],
-        "kinds": [(value, _(KIND_LABELS[value])) for value in KINDS],
-        "categories": [(value, _(label)) for value, label in CATEGORY_LABELS.items()],
-        "sites": [(site.slug, site.name) for site in sites],
-        "languages": [(code, language_name(request, code)) for code in languages],
-        "channels": [(value, _(CHANNEL_LABELS[value])) for value in CHANNELS],
-        "assignees": [(str(member.id), member.email) for member in staff],
+        "statuses": choices("status", _),
+        "kinds": choices("kind", _),
+        "categories": choices("category", _),
+        "sites": [(site.slug, site.name) for site in sites_of(db, user)],
+        "languages": [(code, catalogues.language_name(code)) for code in runtime.settings.languages],
+        "channels": choices("channel", _),
+        "assignees": [(str(member.id), member.email) for member in desk_staff(db)],
     }
 
 
 @router.get("/inbox")
-def inbox(request: Request, user: Staff, db: DB) -> Response:
-    if user.role not in DESK_ROLES:
-        return request.app.state.interface.render(request, "inbox_forbidden.html", status_code=403)
-    _ = request.app.state.interface.gettext(request)
-    tz = _timezone(request)
+def inbox(request: Request, user: DeskStaffDep, db: DbDep, runtime: RuntimeDep, interface: InterfaceDep) -> Response:
+    _ = interface.gettext(request)
+    tz = ZoneInfo(runtime.settings.timezone)
     before = request.query_params.get("before") or None
     error, filters, rows, older = None, Filters(), [], None
     try:
         filters = Filters.parse(request.query_params)
         page = feedback_page(db, user, filters, before=before, tz=tz)
-        rows = [_row(request, item, tz) for item in page.items]
+        rows = [_row(runtime.vault, item, tz) for item in page.items]
         if page.next:
             older = "/admin/inbox?" + urlencode({**filters.params(), "before": page.next})
     except InvalidFilter as invalid:
         error = invalid.text(_)
         # Keep what the person typed in the form, so it can be corrected.
-        filters = _raw_filters(request)
+        filters = _Typed(request.query_params)
     query = urlencode(filters.params()) if not error else ""
-    return request.app.state.interface.render(
+    return interface.render(
         request,
         "inbox.html",
         status_code=400 if error else 200,
@@ -141,8 +130,7 @@ def inbox(request: Request, user: Staff, db: DB) -> Response:
         paged=before is not None and not error,
         first_page="/admin/inbox" + (f"?{query}" if query else ""),
         export="/admin/export.csv" + (f"?{query}" if query else ""),
-        labels={"kind": KIND_LABELS, "status": STATUS_LABELS, "channel": CHANNEL_LABELS, "category": CATEGORY_LABELS},
-        choices=_choices(request, db, user, _),
+        choices=_choices(runtime, db, user, _),
     )
 
 
@@ -156,10 +144,6 @@ class _Typed:
         return self._params.get(name) or None
 
 
-def _raw_filters(request: Request):
-    return _Typed(request.query_params)
-
-
 # --- CSV export ----------------------------------------------------------------------------------
 
 
@@ -168,7 +152,7 @@ def _cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def csv_record(request: Request, user: StaffUser, feedback: Feedback) -> list[str]:
+def csv_record(vault: Vault, user: StaffUser, feedback: Feedback) -> list[str]:
     return [
         feedback.reference,
         feedback.created_at.isoformat(),
@@ -180,13 +164,13 @@ def csv_record(request: Request, user: StaffUser, feedback: Feedback) -> list[st
         feedback.status,
         feedback.assignee.email if feedback.assignee else "",
         _cell(";".join(feedback.tags or [])),
-        _cell(readable_text(feedback, user, request.app.state.runtime.vault) or ""),
+        _cell(readable_text(feedback, user, vault) or ""),
         pseudonym(feedback),
     ]
 
 
 def _csv_lines(
-    request: Request, user_id: int, filters: Filters, first: list[list[str]], after: str | None, tz
+    runtime: Runtime, user_id: int, filters: Filters, first: list[list[str]], after: str | None, tz
 ) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -203,32 +187,30 @@ def _csv_lines(
     if after is None:
         return
     # The rest in batches with a session of its own: the request's may be closed by now.
-    with request.app.state.runtime.sessions() as db:
+    with runtime.database() as db:
         user = db.get(StaffUser, user_id)
         for count, feedback in enumerate(each_feedback(db, user, filters, before=after, tz=tz), start=1):
-            writer.writerow(csv_record(request, user, feedback))
+            writer.writerow(csv_record(runtime.vault, user, feedback))
             if count % MAX_PAGE_SIZE == 0:
                 yield flush()
     yield flush()
 
 
 @router.get("/export.csv")
-def export_csv(request: Request, user: Staff, db: DB) -> Response:
-    desk_only(user)
-    tz = _timezone(request)
+def export_csv(request: Request, user: DeskStaffDep, db: DbDep, runtime: RuntimeDep) -> Response:
+    tz = ZoneInfo(runtime.settings.timezone)
     try:
         filters = Filters.parse(request.query_params)
         first = feedback_page(db, user, filters, limit=MAX_PAGE_SIZE, tz=tz)
     except InvalidFilter as invalid:
         return PlainTextResponse(str(invalid), status_code=400)
-    records = [csv_record(request, user, item) for item in first.items]
+    records = [csv_record(runtime.vault, user, item) for item in first.items]
     filename = f"baro-feedback-{datetime.now(tz).date().isoformat()}.csv"
     return StreamingResponse(
-        _csv_lines(request, user.id, filters, records, first.next, tz),
+        _csv_lines(runtime, user.id, filters, records, first.next, tz),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",
         },
     )
-

@@ -7,8 +7,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from bot.accounts import authenticate
-from bot.admin.security import DB, SESSION_USER, Form, Staff
-from bot.admin.ui import INTERFACE_LANGUAGES
+from bot.web.deps import DbDep, FormDep, InterfaceDep, StaffDep
+from bot.web.pages import INTERFACE_LANGUAGES
+from bot.web.security import LOGIN_KEY
 
 router = APIRouter(prefix="/admin")
 
@@ -19,28 +20,28 @@ def _safe_next(target: str | None) -> str:
 
 
 @router.get("/login")
-def login_page(request: Request, next: str = "/admin") -> Response:
-    return request.app.state.interface.render(request, "login.html", next=_safe_next(next), email="", error=None)
+def login_page(request: Request, interface: InterfaceDep, next: str = "/admin") -> Response:
+    return interface.render(request, "login.html", next=_safe_next(next), email="", error=None)
 
 
 @router.post("/login")
-async def login(request: Request, db: DB, form: Form) -> Response:
+async def login(request: Request, db: DbDep, form: FormDep, interface: InterfaceDep) -> Response:
     email, password = str(form.get("email", "")), str(form.get("password", ""))
     user = await run_in_threadpool(authenticate, db, email, password)
     db.commit()  # failures count even when the login is refused
     if user is None:
-        _ = request.app.state.interface.gettext(request)
+        _ = interface.gettext(request)
         error = _("Wrong email or password, or the account is locked for a while after too many attempts.")
-        return request.app.state.interface.render(
+        return interface.render(
             request, "login.html", status_code=401, next=_safe_next(str(form.get("next"))), email=email, error=error
         )
     request.session.clear()  # a new session on login: no fixation
-    request.session[SESSION_USER] = user.id
+    request.session[LOGIN_KEY] = user.id
     return RedirectResponse(_safe_next(str(form.get("next"))), status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request, user: Staff, form: Form) -> Response:
+def logout(request: Request, user: StaffDep, form: FormDep) -> Response:
     request.session.clear()
     return RedirectResponse("/admin/login", status_code=303)
 

@@ -1,6 +1,6 @@
 """/api/v1: the triage queue for other tools (a partner's dashboard, a spreadsheet), by API token.
 
-The same filters, search, keyset pages and access rules as the inbox (`bot.admin.queries`).
+The same filters, search, keyset pages and access rules as the inbox (`bot.cases.queries`).
 Never a phone number; a stable pseudonym tells two senders apart.
 """
 
@@ -11,8 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from bot.admin.access import DESK_ROLES
-from bot.admin.queries import (
+from bot.cases.queries import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
     Filters,
@@ -22,8 +21,10 @@ from bot.admin.queries import (
     pseudonym,
     readable_text,
 )
-from bot.admin.security import DB, ApiUser
 from bot.models import Feedback, StaffUser
+from bot.vault import Vault
+from bot.vocabulary import CaseStatus, Channel, Kind
+from bot.web.deps import ApiUserDep, DbDep, RuntimeDep
 
 router = APIRouter(prefix="/api/v1", tags=["feedback"])
 
@@ -33,12 +34,12 @@ class FeedbackItem(BaseModel):
 
     reference: str = Field(description="The reference the person was given, e.g. `K7M2QX`.")
     created_at: datetime = Field(description="When it came in (ISO 8601, UTC).")
-    kind: str = Field(description="complaint | need | confidential | assembly")
+    kind: str = Field(description=Kind.described())
     category: str | None = Field(description="The category chosen in the conversation, e.g. `water_sanitation`.")
     site: str | None = Field(description="The site's slug, e.g. `niamana`.")
     language: str = Field(description="The conversation language, e.g. `fr`, `bm`.")
-    channel: str = Field(description="sms | whatsapp | ussd")
-    status: str = Field(description="new | acknowledged | in_progress | referred | resolved | closed")
+    channel: str = Field(description=Channel.described())
+    status: str = Field(description=CaseStatus.described())
     confidential: bool = Field(description="A confidential report: only protection and admin users ever get these.")
     assignee: str | None = Field(description="The email of the staff member it is assigned to.")
     tags: list[str] = Field(description="Triage tags.")
@@ -61,7 +62,7 @@ class Problem(BaseModel):
     detail: str
 
 
-def _item(request: Request, user: StaffUser, feedback: Feedback) -> FeedbackItem:
+def _item(vault: Vault, user: StaffUser, feedback: Feedback) -> FeedbackItem:
     return FeedbackItem(
         reference=feedback.reference,
         created_at=feedback.created_at,
@@ -74,14 +75,9 @@ def _item(request: Request, user: StaffUser, feedback: Feedback) -> FeedbackItem
         confidential=feedback.confidential,
         assignee=feedback.assignee.email if feedback.assignee else None,
         tags=list(feedback.tags or []),
-        text=readable_text(feedback, user, request.app.state.runtime.vault),
+        text=readable_text(feedback, user, vault),
         contact=pseudonym(feedback),
     )
-
-
-def _desk_only(user: StaffUser) -> None:
-    if user.role not in DESK_ROLES:
-        raise HTTPException(status_code=403, detail="this account has no access to the triage queue")
 
 
 @router.get(
@@ -91,16 +87,15 @@ def _desk_only(user: StaffUser) -> None:
 )
 def list_feedback(
     request: Request,
-    user: ApiUser,
-    db: DB,
-    status: Annotated[
-        str | None, Query(description="new | acknowledged | in_progress | referred | resolved | closed")
-    ] = None,
-    kind: Annotated[str | None, Query(description="complaint | need | confidential | assembly")] = None,
+    user: ApiUserDep,
+    db: DbDep,
+    runtime: RuntimeDep,
+    status: Annotated[str | None, Query(description=CaseStatus.described())] = None,
+    kind: Annotated[str | None, Query(description=Kind.described())] = None,
     category: Annotated[str | None, Query(description="e.g. water_sanitation")] = None,
     site: Annotated[str | None, Query(description="A site's slug, e.g. niamana")] = None,
     language: Annotated[str | None, Query(description="e.g. fr, bm")] = None,
-    channel: Annotated[str | None, Query(description="sms | whatsapp | ussd")] = None,
+    channel: Annotated[str | None, Query(description=Channel.described())] = None,
     assignee: Annotated[str | None, Query(description="none | me | a staff id")] = None,
     date_from: Annotated[str | None, Query(description="YYYY-MM-DD, included")] = None,
     date_to: Annotated[str | None, Query(description="YYYY-MM-DD, included")] = None,
@@ -110,15 +105,14 @@ def list_feedback(
         str | None, Query(description=f"Items per page, 1 to {MAX_PAGE_SIZE} (default {PAGE_SIZE})")
     ] = None,
 ) -> FeedbackPage:
-    _desk_only(user)
     try:
         filters = Filters.parse(request.query_params)
         size = _limit(limit)
-        tz = ZoneInfo(request.app.state.runtime.settings.timezone)
+        tz = ZoneInfo(runtime.settings.timezone)
         page = feedback_page(db, user, filters, before=before or None, limit=size, tz=tz)
     except InvalidFilter as invalid:
         raise HTTPException(status_code=400, detail=str(invalid)) from None
-    return FeedbackPage(items=[_item(request, user, item) for item in page.items], next=page.next)
+    return FeedbackPage(items=[_item(runtime.vault, user, item) for item in page.items], next=page.next)
 
 
 def _limit(raw: str | None) -> int:
@@ -137,9 +131,8 @@ def _limit(raw: str | None) -> int:
         401: {"model": Problem},
     },
 )
-def get_feedback(request: Request, reference: str, user: ApiUser, db: DB) -> FeedbackItem:
-    _desk_only(user)
+def get_feedback(reference: str, user: ApiUserDep, db: DbDep, runtime: RuntimeDep) -> FeedbackItem:
     feedback = feedback_by_reference(db, user, reference)
     if feedback is None:
         raise HTTPException(status_code=404, detail="no such reference")
-    return _item(request, user, feedback)
+    return _item(runtime.vault, user, feedback)

@@ -29,35 +29,3 @@ def parse_form(body: bytes) -> dict[str, str]:
         return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict"))
     except UnicodeDecodeError as error:
         raise BadRequest("the form is not valid UTF-8") from error
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """One message for a provider to send: the number in clear only for the length of the call."""
-
-    message_id: int
-    channel: str  # sms | whatsapp
-    to: str  # E.164
-    text: str
-    # WhatsApp outside the 24-hour window: only the approved template may carry the text.
-    use_template: bool = False
-
-
-class SendError(Exception):
-    """A provider did not take the message."""
-
-    def __init__(self, reason: str, code: str | None = None):
-        super().__init__(reason)
-        self.reason, self.code = reason, code
-
-
-class TransientSendError(SendError):
-    """Not taken, and safe to try again later (connection refused, 429, 5xx)."""
-
-
-class PermanentSendError(SendError):
-    """Refused for good (invalid or unsubscribed number, no template): never retried."""
-
-
-class UncertainSendError(SendError):
-    """The request may have reached the provider (a read timeout): retrying could send it twice."""

@@ -8,8 +8,8 @@ import json
 import uuid
 from pathlib import Path
 
-from bot.channels.base import Outgoing
 from bot.models import utcnow
+from bot.outbound.provider import Outgoing
 
 
 class ConsoleSender:

@@ -11,9 +11,8 @@ import hmac
 
 import httpx
 
-from bot.channels.base import (
-    BadRequest,
-    InboundMessage,
+from bot.channels.base import BadRequest, InboundMessage
+from bot.outbound.provider import (
     Outgoing,
     PermanentSendError,
     TransientSendError,

@@ -10,9 +10,8 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.channels.base import (
-    BadRequest,
-    InboundMessage,
+from bot.channels.base import BadRequest, InboundMessage
+from bot.outbound.provider import (
     Outgoing,
     PermanentSendError,
     SendError,

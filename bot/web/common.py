@@ -1,21 +1,13 @@
-"""What every provider endpoint shares: bounded bodies, one transaction per message, work queued after commit."""
+"""What every provider endpoint shares: bounded bodies, plain-text refusals, one transaction per message."""
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TypeVar
 
 from fastapi import HTTPException, Request
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.channels.base import BadRequest, InboundMessage, TooLarge, parse_form
 from bot.conversation import Handled
-from bot.db import transaction
-from bot.outbound import enqueue_sends
-from bot.queue import enqueue_intake
+from bot.handover import AfterCommit
 from bot.runtime import Runtime
-
-T = TypeVar("T")
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -48,36 +40,6 @@ async def bounded_form(request: Request) -> dict[str, str]:
         raise refused(error) from error
 
 
-@dataclass
-class AfterCommit:
-    """Work to hand to RQ once the transaction that stored it has committed."""
-
-    feedback_ids: list[int] = field(default_factory=list)
-    messages: list[tuple[int, str]] = field(default_factory=list)  # (message id, lane)
-
-    def run(self, runtime: Runtime) -> None:
-        if self.feedback_ids:
-            enqueue_intake(runtime.redis, self.feedback_ids)
-        if self.messages:
-            settings = runtime.settings
-            enqueue_sends(runtime.redis, self.messages, settings.send_attempts, settings.send_retry_seconds)
-
-
-def in_transaction(runtime: Runtime, work: Callable[[Session, AfterCommit], T]) -> T:
-    """Run `work` in one transaction, retried once if a parallel request committed the same provider id."""
-    after = AfterCommit()
-    try:
-        with transaction(runtime.sessions) as db:
-            result = work(db, after)
-    except IntegrityError:
-        # The same message committed by a parallel request: the second run answers as a retry.
-        after = AfterCommit()
-        with transaction(runtime.sessions) as db:
-            result = work(db, after)
-    after.run(runtime)
-    return result
-
-
 def handle_message(runtime: Runtime, inbound: InboundMessage) -> Handled:
     """Store and answer one message; a retry of the same message gets the first answer."""
 
@@ -86,4 +48,4 @@ def handle_message(runtime: Runtime, inbound: InboundMessage) -> Handled:
         after.feedback_ids += handled.feedback_ids
         return handled
 
-    return in_transaction(runtime, work)
+    return runtime.transactions.run(work)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from bot.channels import gateway
 from bot.channels.base import BadRequest
 from bot.db import transaction
-from bot.outbound import record_status
+from bot.outbound.status import record_status
 from bot.web.common import ProviderRefused, bounded_form, handle_message, refused
 
 router = APIRouter()
@@ -40,5 +40,5 @@ def status(request: Request, form: GatewayForm) -> None:
     if not form.get("id") or form.get("status") not in REPORTED:
         raise refused(BadRequest("`id` and a known `status` are required"))
     error = form.get("error") or None
-    with transaction(request.app.state.runtime.sessions) as db:
+    with transaction(request.app.state.runtime.database) as db:
         record_status(db, gateway.ID_PREFIX + form["id"], form["status"], "gateway" if error else None, error)

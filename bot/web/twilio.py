@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from bot.channels import twilio
 from bot.channels.base import BadRequest
 from bot.db import transaction
-from bot.outbound import record_status
+from bot.outbound.status import record_status
 from bot.web.common import ProviderRefused, bounded_form, handle_message, refused
 
 router = APIRouter()
@@ -41,5 +41,5 @@ def status(request: Request, form: SignedForm) -> None:
     sid, state = form.get("MessageSid", ""), form.get("MessageStatus", "")
     if not sid or not state:
         raise refused(BadRequest("MessageSid and MessageStatus are required"))
-    with transaction(request.app.state.runtime.sessions) as db:
+    with transaction(request.app.state.runtime.database) as db:
         record_status(db, sid, state, form.get("ErrorCode") or None, form.get("ErrorMessage") or None)

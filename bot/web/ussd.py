@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session
 from bot.channels import ussd
 from bot.channels.base import BadRequest, InboundMessage
 from bot.engine.texts import N_, OPTED_OUT
+from bot.handover import AfterCommit
 from bot.models import Feedback
-from bot.outbound import queue_message
+from bot.outbound.gsm7 import prepare
+from bot.outbound.store import queue_message
 from bot.runtime import Runtime
-from bot.sms import prepare
-from bot.web.common import AfterCommit, ProviderRefused, bounded_form, in_transaction, refused
+from bot.vocabulary import Channel, Lane
+from bot.web.common import ProviderRefused, bounded_form, refused
 
 router = APIRouter()
 
@@ -53,7 +55,7 @@ def _answer(runtime: Runtime, request: ussd.UssdRequest) -> str:
             if _confirm_by_sms(db, runtime, handled.feedback_ids) and handled.unprepared_reply:
                 # The USSD screen vanishes; the reference must stay with the person.
                 text = prepare(handled.unprepared_reply, runtime.settings.sms_alphabet)
-                after.messages.append((queue_message(db, handled.contact_id, "sms", text).id, "reply"))
+                after.messages.append((queue_message(db, handled.contact_id, Channel.SMS, text).id, Lane.REPLY))
             catalogues = runtime.catalogues
             # Someone who opted out and dials anyway is told how to come back; a USSD screen cannot be silent.
             screen = handled.reply or catalogues.text(handled.language, OPTED_OUT)
@@ -66,7 +68,7 @@ def _answer(runtime: Runtime, request: ussd.UssdRequest) -> str:
         store.save(db, key, asdict(state))
         return state.answer
 
-    return in_transaction(runtime, work)
+    return runtime.transactions.run(work)
 
 
 def _token_checked(request: Request) -> None:

@@ -35,7 +35,7 @@ def queue_with_cases(twilio, phone, make_phone, runtime):
     submit_complaint(make_phone("+22370000002"), "Pas de bâches depuis la pluie", site="2", category="1")
     make_phone("+22370000003").converse("Bonjour", "1", "1", *CONFIDENTIAL)
     run_worker(runtime.redis)
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         return {f.text or "confidential": f.reference for f in db.scalars(select(Feedback))}
 
 
@@ -73,7 +73,7 @@ def test_a_triage_officer_works_a_case_to_closed_and_the_person_is_told(
     page.get_by_role("button", name=fr("Resolve")).click()
     page.get_by_role("button", name=fr("Close")).click()
 
-    with runtime.sessions() as db:
+    with runtime.database() as db:
         feedback = db.scalar(select(Feedback).where(Feedback.reference == reference))
         trail = page.locator("#h-trail").locator("xpath=..").inner_text()
     assert feedback.status == "closed" and feedback.outcome == "Latrines vidées le 3 décembre."

@@ -17,16 +17,12 @@ from cryptography.fernet import InvalidToken
 from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
-from bot.admin.access import CONFIDENTIAL_ROLES, visible
-from bot.admin.labels import N_
-from bot.effects import clean_reference
+from bot import references
+from bot.cases.access import reads_confidential, visible
 from bot.models import Feedback, Site, StaffUser
-from bot.references import ALPHABET, LENGTH
 from bot.vault import Vault
+from bot.vocabulary import N_, CaseStatus, Channel, Kind, Vocabulary
 
-KINDS = ("complaint", "need", "confidential", "assembly")
-STATUSES = ("new", "acknowledged", "in_progress", "referred", "resolved", "closed")
-CHANNELS = ("sms", "whatsapp", "ussd")
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 MAX_QUERY_LENGTH = 200
@@ -71,9 +67,9 @@ class Filters:
         """From query parameters; raises InvalidFilter for a value that cannot be meant."""
         raw = {f.name: (params.get(f.name) or "").strip() for f in fields(cls)}
         values: dict = {name: value or None for name, value in raw.items()}
-        _one_of("status", values["status"], STATUSES, N_("Unknown status: “%(value)s”."))
-        _one_of("kind", values["kind"], KINDS, N_("Unknown kind: “%(value)s”."))
-        _one_of("channel", values["channel"], CHANNELS, N_("Unknown channel: “%(value)s”."))
+        _one_of("status", values["status"], CaseStatus, N_("Unknown status: “%(value)s”."))
+        _one_of("kind", values["kind"], Kind, N_("Unknown kind: “%(value)s”."))
+        _one_of("channel", values["channel"], Channel, N_("Unknown channel: “%(value)s”."))
         _shaped("category", values["category"], _CODE, N_("Unknown category: “%(value)s”."))
         _shaped("site", values["site"], _CODE, UNKNOWN_SITE)
         _shaped("language", values["language"], _LANGUAGE, N_("Unknown language: “%(value)s”."))
@@ -112,8 +108,8 @@ class Filters:
         return bool(self.params())
 
 
-def _one_of(name: str, value: str | None, allowed: tuple[str, ...], message: str) -> None:
-    if value is not None and value not in allowed:
+def _one_of(name: str, value: str | None, allowed: type[Vocabulary], message: str) -> None:
+    if value is not None and not allowed.has(value):
         raise InvalidFilter(name, message, value)
 
 
@@ -151,11 +147,6 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 class Page:
     items: list[Feedback]
     next: str | None  # the cursor of the next, older page; None on the last page
-
-
-def looks_like_reference(q: str) -> str | None:
-    reference = clean_reference(q)
-    return reference if len(reference) == LENGTH and set(reference) <= set(ALPHABET) else None
 
 
 def _filtered(db: Session, user: StaffUser, filters: Filters, tz: tzinfo) -> Select:
@@ -202,7 +193,7 @@ def feedback_page(
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     query = _filtered(db, user, filters, tz)
     if filters.q:
-        reference = looks_like_reference(filters.q)
+        reference = references.looks_like_one(filters.q)
         if reference is not None:
             # A reference is unique: one indexed look-up; if none matches, the words are searched.
             found = db.scalar(_loaded(query.where(Feedback.reference == reference)))
@@ -246,8 +237,8 @@ def each_feedback(
 
 def feedback_by_reference(db: Session, user: StaffUser, reference: str) -> Feedback | None:
     """One item by its reference, or None if there is none or `user` may not see it: the same answer."""
-    cleaned = clean_reference(reference)
-    if not cleaned or len(cleaned) > 12:
+    cleaned = references.clean(reference)
+    if not cleaned or len(cleaned) > references.MAX_LENGTH:
         return None
     return db.scalar(_loaded(visible(select(Feedback), user).where(Feedback.reference == cleaned)))
 
@@ -256,7 +247,7 @@ def readable_text(feedback: Feedback, user: StaffUser, vault: Vault) -> str | No
     """The text as `user` may read it: a confidential report's only for the roles that may see one."""
     if not feedback.confidential:
         return feedback.text
-    if user.role not in CONFIDENTIAL_ROLES or not feedback.text_encrypted:
+    if not reads_confidential(user) or not feedback.text_encrypted:
         return None
     try:
         return vault.decrypt(feedback.text_encrypted)

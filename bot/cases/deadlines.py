@@ -4,7 +4,7 @@ The deadline is `created_at + PROTECTION_DEADLINE_HOURS`. Only roles that may re
 reports get anything here (`protection_alerts` answers None for the others), and the query itself
 goes through `visible`, like every other list and count. Pages show it with
 `{% include "dashboard_alerts.html" %}` and `protection_alerts=protection_alerts(db, user, settings)`.
-The phone alert sent to the focal points is the job in workers/alerts.py.
+The phone alert sent to the focal points is bot.cases.protection.
 """
 
 from dataclasses import dataclass
@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.admin.access import CONFIDENTIAL_ROLES, visible
-from bot.admin.lifecycle import DONE
+from bot.cases.access import reads_confidential, visible
 from bot.config import Settings
 from bot.models import Feedback, StaffUser, utcnow
+from bot.vocabulary import DONE
 
 # At most this many are listed; the count says how many there are in all.
 SHOWN = 50
@@ -66,7 +66,7 @@ def protection_alerts(
     db: Session, user: StaffUser, settings: Settings, now: datetime | None = None
 ) -> ProtectionAlerts | None:
     """Open confidential reports, most urgent first; None for a user who may not know of them."""
-    if user.role not in CONFIDENTIAL_ROLES:
+    if not reads_confidential(user):
         return None
     now = now or utcnow()
     rows = db.execute(

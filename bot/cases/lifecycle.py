@@ -1,58 +1,51 @@
 """The life of a case at the desk: its statuses, the steps allowed between them, and every staff action.
 
 No HTTP here. Each action changes the case, writes its CaseEvent (who, when, what: the audit trail)
-and returns the outbound messages it stored, as (message id, lane) for `bot.outbound.enqueue_sends`
-once the caller has committed. A refused action raises `Refused`, whose message staff can read.
+and returns the outbound messages it stored, as (message id, lane) to hand to RQ once the caller
+has committed (bot.handover). A refused action raises `Refused`, whose message staff can read.
 
 Texts to the person go out in their language on the channel they used (USSD cannot be reached
 outbound, so SMS instead), written in that channel's alphabet. Never to a confidential report's
-author: a text stays on a phone that others may read (see bot/web/ussd.py), so protection staff
-call back instead, when the person said they may.
+author: a text stays on a phone that others may read, so protection staff call back instead, when
+the person said they may.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from bot.admin.access import may_reveal_phone, may_see
-from bot.admin.labels import N_, STATUS_LABELS
+from bot.cases.access import may_reveal_phone, may_see
+from bot.config import Settings
 from bot.i18n import Catalogues
 from bot.models import CaseEvent, CaseNote, Feedback, Site, StaffUser, utcnow
-from bot.outbound import queue_message
-from bot.outcomes import RESOLVED
-from bot.sms import prepare
+from bot.notices import RESOLVED
+from bot.outbound.gsm7 import prepare
+from bot.outbound.store import queue_message
 from bot.vault import Vault
+from bot.vocabulary import CATEGORIES, DONE, CaseStatus, Channel, Kind, Lane
+from bot.vocabulary import N_ as N_
 
-STATUSES = ("new", "acknowledged", "in_progress", "referred", "resolved", "closed")
-# A case in one of these is no longer waiting for anyone.
-DONE = ("resolved", "closed")
 # Where a resolved or closed case goes back to when it is reopened.
-REOPEN_TO = "in_progress"
+REOPEN_TO = CaseStatus.IN_PROGRESS
 # The steps staff may take from each status. A case may skip ahead (a problem fixed on the spot is
 # resolved at once) but is closed only once resolved, and leaves resolved or closed only by reopening.
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "new": ("acknowledged", "in_progress", "referred", "resolved"),
-    "acknowledged": ("in_progress", "referred", "resolved"),
-    "in_progress": ("referred", "resolved"),
-    "referred": ("in_progress", "resolved"),
-    "resolved": ("closed", REOPEN_TO),
-    "closed": (REOPEN_TO,),
+TRANSITIONS: dict[CaseStatus, tuple[CaseStatus, ...]] = {
+    CaseStatus.NEW: (CaseStatus.ACKNOWLEDGED, CaseStatus.IN_PROGRESS, CaseStatus.REFERRED, CaseStatus.RESOLVED),
+    CaseStatus.ACKNOWLEDGED: (CaseStatus.IN_PROGRESS, CaseStatus.REFERRED, CaseStatus.RESOLVED),
+    CaseStatus.IN_PROGRESS: (CaseStatus.REFERRED, CaseStatus.RESOLVED),
+    CaseStatus.REFERRED: (CaseStatus.IN_PROGRESS, CaseStatus.RESOLVED),
+    CaseStatus.RESOLVED: (CaseStatus.CLOSED, REOPEN_TO),
+    CaseStatus.CLOSED: (REOPEN_TO,),
 }
 
 # What staff may code. Confidential reports and assembly sign-ups keep their kind (the first decides
 # who may read it, the second is a place at an assembly); an assembly sign-up's category is its
-# place or waiting-list status, and its site the assembly's.
-CODABLE_KINDS = ("complaint", "need")
-CATEGORIES: dict[str, tuple[str, ...]] = {
-    "complaint": ("shelter", "water_sanitation", "health", "food", "security", "documents", "education", "other"),
-    "need": (
-        "shelter", "water_sanitation", "health", "food", "security", "documents", "education", "livelihoods", "other",
-    ),
-    "confidential": ("violence", "abuse_exploitation", "threat", "other"),
-}
+# place or waiting-list status, and its site the assembly's. Each kind's categories are the
+# vocabulary's, the ones its flow offers.
+CODABLE_KINDS = (Kind.COMPLAINT, Kind.NEED)
 
 # Texts to the person are SMS: what was done fits in one part or two with the sentence around it.
 OUTCOME_MAX_CHARS = 160
@@ -64,9 +57,6 @@ MAX_TAGS = 20
 NO_TEXTS_WHEN_CONFIDENTIAL = N_(
     "No text messages about a confidential report: others may read the person's phone. Call back if they agreed to it."
 )
-# The channel a text to the person goes out on, by the channel they wrote from.
-OUTBOUND_CHANNEL = {"sms": "sms", "whatsapp": "whatsapp", "ussd": "sms"}
-REPLY_LANE = "reply"
 
 
 class Refused(ValueError):
@@ -90,21 +80,20 @@ class Outbox:
     """How a text to the person is written: the phone catalogues, and each outbound channel's alphabet."""
 
     catalogues: Catalogues
-    alphabets: Mapping[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, runtime) -> "Outbox":
-        settings = runtime.settings
-        return cls(runtime.catalogues, {"sms": settings.sms_alphabet, "whatsapp": settings.whatsapp_alphabet})
+    settings: Settings
 
     def language(self, feedback: Feedback) -> str:
         """The person's language: the one they wrote this in, else their current one, else the default."""
         lang = feedback.language or (feedback.contact.language if feedback.contact else None)
         return lang if lang in self.catalogues.languages else self.catalogues.default
 
+    def write(self, feedback: Feedback, text: str) -> str:
+        return prepare(text, self.settings.alphabet(outbound_channel(feedback)))
 
-def outbound_channel(feedback: Feedback) -> str:
-    return OUTBOUND_CHANNEL.get(feedback.channel, "sms")
+
+def outbound_channel(feedback: Feedback) -> Channel:
+    """The channel the person wrote from, or SMS for one that cannot be reached from here (USSD)."""
+    return Channel(feedback.channel).outbound if Channel.has(feedback.channel) else Channel.SMS
 
 
 def may_text(feedback: Feedback) -> bool:
@@ -112,12 +101,12 @@ def may_text(feedback: Feedback) -> bool:
     return not feedback.confidential
 
 
-def next_steps(feedback: Feedback) -> tuple[str, ...]:
+def next_steps(feedback: Feedback) -> tuple[CaseStatus, ...]:
     return TRANSITIONS.get(feedback.status, ())
 
 
 def is_reopening(old: str, new: str) -> bool:
-    return old in ("resolved", "closed") and new == REOPEN_TO
+    return old in DONE and new == REOPEN_TO
 
 
 # --- the actions ---------------------------------------------------------------------------------
@@ -138,9 +127,7 @@ def _answered(feedback: Feedback, now: datetime) -> None:
 
 
 def _text_person(db: Session, feedback: Feedback, outbox: Outbox, text: str) -> int:
-    channel = outbound_channel(feedback)
-    prepared = prepare(text, outbox.alphabets.get(channel, "unicode"))
-    return queue_message(db, feedback.contact_id, channel, prepared, REPLY_LANE).id
+    return queue_message(db, feedback.contact_id, outbound_channel(feedback), outbox.write(feedback, text)).id
 
 
 def _required(text: str | None, limit: int, empty: str, too_long: str) -> str:
@@ -162,17 +149,18 @@ def change_status(
 ) -> list[tuple[int, str]]:
     """Move the case one allowed step; resolving needs `outcome`, which is texted to the person."""
     old = feedback.status
-    if new_status not in STATUSES:
+    if not CaseStatus.has(new_status):
         raise Refused(N_("Unknown status “%(status)s”."), {"status": new_status[:40]})
+    new_status = CaseStatus(new_status)
     if new_status == old:
-        raise Refused(N_("The case is already “%(status)s”."), {"status": STATUS_LABELS[old]}, ("status",))
+        raise Refused(N_("The case is already “%(status)s”."), {"status": new_status.label}, ("status",))
     if new_status not in TRANSITIONS.get(old, ()):
         raise Refused(
             N_("A case cannot go from “%(old)s” to “%(new)s”."),
-            {"old": STATUS_LABELS.get(old, old), "new": STATUS_LABELS[new_status]},
+            {"old": CaseStatus(old).label if CaseStatus.has(old) else old, "new": new_status.label},
             ("old", "new"),
         )
-    if new_status == "resolved":
+    if new_status == CaseStatus.RESOLVED:
         outcome = _required(
             outcome,
             OUTCOME_MAX_CHARS,
@@ -194,7 +182,7 @@ def change_status(
     now = utcnow()
     detail: dict = {"from": old, "to": new_status}
     sends: list[tuple[int, str]] = []
-    if new_status == "resolved":
+    if new_status == CaseStatus.RESOLVED:
         feedback.outcome, feedback.resolved_at = outcome, now
         detail["outcome"] = outcome
         if may_text(feedback):
@@ -202,11 +190,11 @@ def change_status(
             text = outbox.catalogues.fill(lang, RESOLVED, {"reference": feedback.reference, "outcome": outcome})
             message_id = _text_person(db, feedback, outbox, text)
             detail.update(message_id=message_id, language=lang)
-            sends.append((message_id, REPLY_LANE))
+            sends.append((message_id, Lane.REPLY))
     elif is_reopening(old, new_status):
         # Its outcome was told for a resolution that no longer holds; the trail keeps it.
         feedback.outcome, feedback.resolved_at = None, None
-    if new_status != "new":
+    if new_status != CaseStatus.NEW:
         _answered(feedback, now)
     feedback.status = new_status
     _changed(feedback, now)
@@ -281,7 +269,7 @@ def code(
     elif "kind" in changes and feedback.category not in CATEGORIES[new_kind]:
         raise Refused(N_("Choose a category for the new kind."))
     if site is not None and site.id != feedback.site_id:
-        if feedback.kind == "assembly":
+        if feedback.kind == Kind.ASSEMBLY:
             raise Refused(N_("An assembly sign-up belongs to its assembly's site."))
         changes["site"] = [feedback.site.slug if feedback.site else None, site.slug]
     if tags is not None:
@@ -342,8 +330,8 @@ def reply(
         N_("A reply is %(limit)s characters at most (it is an SMS); this one has %(length)s."),
     )
     sends: list[tuple[int, str]] = []
-    if feedback.status == "new":
-        sends += change_status(db, feedback, actor, "acknowledged", outbox=outbox)
+    if feedback.status == CaseStatus.NEW:
+        sends += change_status(db, feedback, actor, CaseStatus.ACKNOWLEDGED, outbox=outbox)
     now = utcnow()
     message_id = _text_person(db, feedback, outbox, text)
     detail = {"message_id": message_id, "channel": outbound_channel(feedback), "language": outbox.language(feedback)}
@@ -352,7 +340,7 @@ def reply(
     _answered(feedback, now)
     _changed(feedback, now)
     _record(db, feedback, actor, "replied", detail, now)
-    return [*sends, (message_id, REPLY_LANE)]
+    return [*sends, (message_id, Lane.REPLY)]
 
 
 def reveal_phone(db: Session, feedback: Feedback, actor: StaffUser, vault: Vault) -> str:

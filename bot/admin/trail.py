@@ -1,0 +1,46 @@
+"""The audit trail of a case, one line per event, in the reader's language."""
+
+from collections.abc import Callable
+
+from bot.models import CaseEvent
+from bot.vocabulary import N_
+
+FIELD_LABELS = {"kind": N_("Kind"), "category": N_("Category"), "site": N_("Site"), "tags": N_("Tags")}
+
+
+def describe(
+    event: CaseEvent, _: Callable[[str], str], label: Callable[[str, str | None], str], site_names: dict[str, str]
+) -> str:
+    """What happened, e.g. "Status: New → Acknowledged · the person was told by text message"."""
+    detail = event.detail or {}
+    match event.action:
+        case "status_changed" | "reopened":
+            text = _("Reopened: %(old)s → %(new)s") if event.action == "reopened" else _("Status: %(old)s → %(new)s")
+            text %= {"old": label("status", detail.get("from")), "new": label("status", detail.get("to"))}
+            if detail.get("outcome"):
+                text += " · " + _("What was done: %(outcome)s") % {"outcome": detail["outcome"]}
+            if detail.get("message_id"):
+                text += " · " + _("the person was told by text message")
+            return text
+        case "assigned":
+            return _("Assigned to %(email)s") % {"email": detail["to"]} if detail.get("to") else _("Unassigned")
+        case "coded":
+            named = {
+                "kind": lambda value: label("kind", value),
+                "category": lambda value: label("category", value),
+                "site": lambda value: site_names.get(value, value),
+                "tags": lambda value: ", ".join(value),
+            }
+            parts = []
+            for name, (old, new) in detail.items():
+                show = named.get(name, str)
+                before, after = (show(old) if old else "") or "–", (show(new) if new else "") or "–"
+                parts.append(f"{_(FIELD_LABELS.get(name, name))}: {before} → {after}")
+            return _("Coded") + " · " + "; ".join(parts)
+        case "note_added":
+            return _("Added a note")
+        case "replied":
+            return _("Replied by text message")
+        case "phone_revealed":
+            return _("Showed the phone number")
+    return event.action

@@ -1,0 +1,137 @@
+"""Handing work to RQ once the database has it: a Redis outage delays work, never loses it.
+
+Everything slow (intake, alerts, sends) is a row first, committed, and only then a job. A job Redis
+refuses is only logged: `sweep` finds its row later and queues it again. Every job is idempotent, so
+a job queued twice does its work once.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TypeVar
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Retry
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.db import transaction
+from bot.models import Feedback, Message, utcnow
+from bot.vocabulary import Direction, Lane, MessageStatus
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+INTAKE_QUEUE = "intake"
+LANE_QUEUES = {Lane.REPLY: "outbound-replies", Lane.BULK: "outbound-bulk"}
+# A worker drains them in this order: intake, then replies to people, then bulk sends.
+QUEUES = (INTAKE_QUEUE, *LANE_QUEUES.values())
+
+# A submission or message younger than this is probably still on its way through the normal path.
+SWEEP_GRACE = timedelta(seconds=30)
+# A retry older than this lost its scheduled job (Redis was flushed or down).
+RETRY_GRACE = timedelta(minutes=30)
+SWEEP_BATCH = 1000
+
+
+def enqueue_each(redis: Redis, jobs: list[tuple[str, str, int, str]], **options) -> int:
+    """Queue (queue name, job function, row id, job id) jobs; returns how many Redis took."""
+    queued = 0
+    for queue_name, function, row_id, job_id in jobs:
+        try:
+            Queue(queue_name, connection=redis).enqueue(function, row_id, job_id=job_id, **options)
+        except RedisError as error:
+            log.warning("could not queue %s, the sweep will: %s", job_id, error)
+            continue
+        queued += 1
+    return queued
+
+
+def enqueue_intake(redis: Redis, feedback_ids: list[int]) -> int:
+    """Queue the intake job of each submission."""
+    jobs = [(INTAKE_QUEUE, "workers.jobs.intake_feedback", i, f"intake-{i}") for i in feedback_ids]
+    return enqueue_each(redis, jobs)
+
+
+def enqueue_sends(redis: Redis, messages: list[tuple[int, str]], attempts: int, retry_seconds: list[int]) -> int:
+    """Queue a send job per (message id, lane), tried `attempts` times with backoff after a transient failure."""
+    jobs = [
+        (LANE_QUEUES[Lane(lane)], "workers.jobs.send_message", message_id, f"send-{message_id}")
+        for message_id, lane in messages
+    ]
+    retry = Retry(max=attempts, interval=retry_seconds) if attempts > 1 else None
+    return enqueue_each(redis, jobs, retry=retry)
+
+
+@dataclass
+class AfterCommit:
+    """Work to hand to RQ once the transaction that stored it has committed."""
+
+    feedback_ids: list[int] = field(default_factory=list)
+    messages: list[tuple[int, str]] = field(default_factory=list)  # (message id, lane)
+
+    def hand_over(self, redis: Redis, settings: Settings) -> None:
+        if self.feedback_ids:
+            enqueue_intake(redis, self.feedback_ids)
+        if self.messages:
+            enqueue_sends(redis, self.messages, settings.send_attempts, settings.send_retry_seconds)
+
+
+@dataclass(frozen=True)
+class Transactions:
+    """One database transaction per piece of work, and its jobs queued once it has committed."""
+
+    database: sessionmaker[Session]
+    redis: Redis
+    settings: Settings
+
+    def run(self, work: Callable[[Session, AfterCommit], T]) -> T:
+        """Run `work` in one transaction, retried once if a parallel request committed the same provider id."""
+        after = AfterCommit()
+        try:
+            with transaction(self.database) as db:
+                result = work(db, after)
+        except IntegrityError:
+            # The same message committed by a parallel request: the second run answers as a retry.
+            after = AfterCommit()
+            with transaction(self.database) as db:
+                result = work(db, after)
+        self.hand_over(after)
+        return result
+
+    def hand_over(self, after: AfterCommit) -> None:
+        after.hand_over(self.redis, self.settings)
+
+    def sweep(self) -> int:
+        """Queue what a Redis outage left behind: submissions not yet in triage, messages not yet sent."""
+        now = utcnow()
+        with transaction(self.database) as db:
+            pending = list(
+                db.scalars(
+                    select(Feedback.id)
+                    .where(Feedback.ready_at.is_(None), Feedback.created_at < now - SWEEP_GRACE)
+                    .order_by(Feedback.created_at)
+                    .limit(SWEEP_BATCH)
+                )
+            )
+            unsent = db.execute(
+                select(Message.id, Message.lane)
+                .where(
+                    Message.direction == Direction.OUT,
+                    ((Message.status == MessageStatus.PENDING) & (Message.created_at < now - SWEEP_GRACE))
+                    | ((Message.status == MessageStatus.RETRY) & (Message.status_at < now - RETRY_GRACE)),
+                )
+                .order_by(Message.created_at)
+                .limit(SWEEP_BATCH)
+            ).all()
+        queued = enqueue_intake(self.redis, pending)
+        queued += enqueue_sends(
+            self.redis, [tuple(row) for row in unsent], self.settings.send_attempts, self.settings.send_retry_seconds
+        )
+        if pending or unsent:
+            log.info("sweep queued %s of %s waiting items", queued, len(pending) + len(unsent))
+        return queued

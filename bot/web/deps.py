@@ -1,0 +1,96 @@
+"""Everything a route may ask for, as typed `Annotated` dependencies: the one place that reads `app.state`."""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from bot.accounts import user_for_token
+from bot.cases.access import works_at_desk
+from bot.config import Settings
+from bot.models import StaffUser
+from bot.runtime import Runtime
+from bot.web.pages import Interface
+from bot.web.security import LOGIN_KEY, DeskOnly, LoginRequired, csrf_is_valid
+
+
+def _runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(_runtime)]
+
+
+def _settings(runtime: RuntimeDep) -> Settings:
+    return runtime.settings
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+
+
+def _interface(request: Request) -> Interface:
+    return request.app.state.interface
+
+
+InterfaceDep = Annotated[Interface, Depends(_interface)]
+
+
+def _db(runtime: RuntimeDep) -> Iterator[Session]:
+    """A database session for the request; the route commits what it changes."""
+    with runtime.database() as db:
+        yield db
+
+
+DbDep = Annotated[Session, Depends(_db)]
+
+
+def _staff(request: Request, db: DbDep) -> StaffUser:
+    """The signed-in staff member, for pages."""
+    user_id = request.session.get(LOGIN_KEY)
+    user = db.get(StaffUser, user_id) if user_id else None
+    if user is None or not user.active:
+        raise LoginRequired()
+    request.state.user = user  # every page shows who is signed in
+    return user
+
+
+StaffDep = Annotated[StaffUser, Depends(_staff)]
+
+
+def _desk_staff(user: StaffDep) -> StaffUser:
+    """A signed-in staff member of the triage desk (admin, triage, protection)."""
+    if not works_at_desk(user):
+        raise DeskOnly()
+    return user
+
+
+DeskStaffDep = Annotated[StaffUser, Depends(_desk_staff)]
+
+
+def _api_user(request: Request, db: DbDep) -> StaffUser:
+    """The staff member behind an `Authorization: Bearer <token>` header, for /api/v1."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    user = user_for_token(db, token.strip()) if scheme.lower() == "bearer" and token else None
+    if user is None:
+        raise HTTPException(
+            status_code=401, detail="a valid API token is required", headers={"WWW-Authenticate": "Bearer"}
+        )
+    if not works_at_desk(user):
+        raise HTTPException(status_code=403, detail="this account has no access to the triage queue")
+    return user
+
+
+ApiUserDep = Annotated[StaffUser, Depends(_api_user)]
+
+
+async def _checked_form(request: Request) -> FormData:
+    """The submitted form, after checking its CSRF token against the login session's."""
+    form = await request.form()
+    if not csrf_is_valid(request, str(form.get("csrf", ""))):
+        raise HTTPException(status_code=403, detail="CSRF token missing or wrong; reload the page")
+    return form
+
+
+FormDep = Annotated[FormData, Depends(_checked_form)]
