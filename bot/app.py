@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -14,11 +14,11 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from bot.admin import TEMPLATES, cases, dashboard, home, inbox, login
 from bot.api import v1
+from bot.channels import ADAPTERS
 from bot.config import Settings, get_settings
 from bot.runtime import Runtime
-from bot.web import gateway, twilio, ussd
-from bot.web.common import ProviderRefused
 from bot.web.pages import Interface
+from bot.web.providers import provider_routes
 from bot.web.security import DeskOnly, LoginRequired
 
 
@@ -60,12 +60,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="strict",
         https_only=settings.public_url.startswith("https://"),
     )
-    for module in (twilio, ussd, gateway, login, home, inbox, cases, dashboard, v1):
+    app.include_router(provider_routes(ADAPTERS))
+    for module in (login, home, inbox, cases, dashboard, v1):
         app.include_router(module.router)
-
-    @app.exception_handler(ProviderRefused)
-    async def provider_refused(_request: Request, error: ProviderRefused) -> PlainTextResponse:
-        return PlainTextResponse(str(error.detail), status_code=error.status_code)
 
     @app.exception_handler(DeskOnly)
     async def desk_only(request: Request, _error: DeskOnly) -> Response:

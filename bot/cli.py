@@ -54,12 +54,10 @@ def seed() -> None:
 @flows_app.command("check")
 def flows_check() -> None:
     """Validate every flow; exits non-zero naming the file and state of each problem."""
-    from bot.engine.check import load_and_check
-    from bot.runtime import Runtime
+    from bot.runtime import Runtime, check_flows
 
     settings = get_settings()
-    catalogues = Runtime(settings).catalogues
-    _, problems = load_and_check(settings.flows_dir, catalogues, sms_alphabet=settings.sms_alphabet)
+    _, problems = check_flows(settings, Runtime(settings).catalogues)
     for problem in problems:
         typer.echo(problem, err=True)
     if problems:
@@ -70,18 +68,21 @@ def flows_check() -> None:
 @flows_app.command("report")
 def flows_report() -> None:
     """Print what every screen costs: characters, SMS encoding and parts, under both SMS alphabet settings."""
-    from bot.costs import report, screens
-    from bot.engine.check import load_and_check
+    from bot import channels
+    from bot.actions import UNITS
+    from bot.flows import check
+    from bot.menus import MENUS
     from bot.runtime import Runtime
+    from bot.screens import report, screens
 
     settings = get_settings()
     catalogues = Runtime(settings).catalogues
-    flows, problems = load_and_check(settings.flows_dir, catalogues, sms_alphabet=settings.sms_alphabet)
+    flows, problems = check(settings.flows_dir, catalogues)
     if flows is None:  # documents that do not load have no screens to measure
         for problem in problems:
             typer.echo(problem, err=True)
         raise typer.Exit(1)
-    for line in report(screens(flows, catalogues)):
+    for line in report(screens(flows, catalogues, UNITS, MENUS), channels.limits()):
         typer.echo(line)
 
 

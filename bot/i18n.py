@@ -1,6 +1,6 @@
 """Gettext catalogues, loaded through Babel, and the rendering of engine replies into text."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -35,6 +35,16 @@ class Filled:
 
     text: Text
     params: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What to say to a person, not yet written out: the engine's replies, in their language, with the
+    values the actions produced for the placeholders. Each channel writes it its own way."""
+
+    replies: tuple[Reply, ...]
+    language: str | None  # None before the person has chosen one: the default language
+    values: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _fill(template: str, params: _Params) -> str:
@@ -106,6 +116,11 @@ class Catalogues:
             for meaning, text in _KEYWORDS.items()
         }
 
+    def longest(self, values: Iterable[Any], lang: str | None) -> Any:
+        """The value that reads longest in `lang` (in any language, for a screen in every language)."""
+        languages = (lang,) if lang else self.languages
+        return max(values, key=lambda value: max(len(self.format(value, code)) for code in languages))
+
     def format(self, value: Any, lang: str | None) -> str:
         """A parameter as the person reads it: dates with the language's month and day names."""
         if isinstance(value, datetime):
@@ -121,7 +136,11 @@ class Catalogues:
         template = text if isinstance(text, str) else self.text(lang, text)
         return _fill(template, _Params({key: self.format(value, lang) for key, value in params.items()}))
 
-    def render(self, reply: Reply, lang: str | None, extra: dict | None = None) -> str:
+    def write(self, answer: Answer) -> str:
+        """An answer as the text a person reads, one reply after another."""
+        return "\n".join(self.render(reply, answer.language, answer.values) for reply in answer.replies)
+
+    def render(self, reply: Reply, lang: str | None, extra: Mapping | None = None) -> str:
         """One reply as the text a person reads, in `lang` (or in every language for a language menu)."""
         params = {**reply.params, **(extra or {})}
         languages = self.languages if reply.all_languages else (lang,)

@@ -9,24 +9,37 @@ from redis import Redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.channels.console import ConsoleSender
-from bot.channels.gateway import GatewaySender
-from bot.channels.twilio import TwilioSender, make_client
+from bot import channels
+from bot.actions import ACTIONS, UNITS
+from bot.channels.base import Exchange
 from bot.config import Settings, get_settings
-from bot.conversation import Conversations
+from bot.conversation.conversations import Conversations
+from bot.conversation.state import StateStore
 from bot.db import make_engine, make_sessionmaker
-from bot.engine.check import check_flows
-from bot.engine.flow import load_flows
-from bot.handover import Transactions
+from bot.engine.flow import FlowSet
+from bot.flows import check
+from bot.handover import AfterCommit, Transactions
 from bot.i18n import Catalogues
+from bot.menus import MENUS
 from bot.outbound.pacing import Pacer
-from bot.sessions import SessionStore
+from bot.outbound.provider import Sender
+from bot.screens import screen_problems, screens
 from bot.vault import Vault
+from bot.vocabulary import Channel
 
 
 def make_redis(url: str) -> Redis:
     # Short timeouts: a Redis outage must cost a webhook milliseconds, not seconds.
     return Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0, health_check_interval=30)
+
+
+def check_flows(settings: Settings, catalogues: Catalogues) -> tuple[FlowSet | None, list[str]]:
+    """The deployment's flows, and every problem with them: `baro flows check`, and every start."""
+    flows, problems = check(settings.flows_dir, catalogues)
+    if flows is not None:  # a screen is measured as it reads now, translated or not yet
+        rendered = screens(flows, catalogues, UNITS, MENUS)
+        problems += screen_problems(flows, rendered, channels.limits(), settings.sms_alphabet)
+    return flows, problems
 
 
 @dataclass
@@ -51,29 +64,25 @@ class Runtime:
         return Catalogues.load(self.settings.locales_dir, self.settings.languages, ZoneInfo(self.settings.timezone))
 
     @cached_property
-    def conversations(self) -> Conversations:
-        self.settings.require_secrets()
-        flows = load_flows(self.settings.flows_dir)
-        problems = check_flows(flows, self.catalogues, sms_alphabet=self.settings.sms_alphabet)
+    def flows(self) -> FlowSet:
+        """The checked flows; a process with broken flows fails here, at start, not at the first message."""
+        flows, problems = check_flows(self.settings, self.catalogues)
         if problems:
             raise RuntimeError("flows are broken:\n" + "\n".join(problems))
-        return Conversations(
-            flows=flows,
-            catalogues=self.catalogues,
-            vault=self.vault,
-            store=SessionStore(self.redis, self.settings.session_ttl_seconds),
-            region=self.settings.default_region,
-            alphabets={
-                "sms": self.settings.sms_alphabet,
-                "whatsapp": self.settings.whatsapp_alphabet,
-                "ussd": self.settings.ussd_alphabet,
-            },
-        )
+        return flows
 
     @cached_property
-    def ussd_sessions(self) -> SessionStore:
-        """Per USSD session: the text last answered and its pages; short-lived like the session itself."""
-        return SessionStore(self.redis, self.settings.ussd_session_seconds)
+    def conversations(self) -> Conversations:
+        self.settings.require_secrets()
+        return Conversations(
+            flows=self.flows,
+            catalogues=self.catalogues,
+            vault=self.vault,
+            store=StateStore(self.redis, self.settings.session_ttl_seconds),
+            region=self.settings.default_region,
+            actions=ACTIONS,
+            menus=MENUS,
+        )
 
     @cached_property
     def vault(self) -> Vault:
@@ -89,29 +98,21 @@ class Runtime:
         return Pacer(self.redis)
 
     @cached_property
-    def senders(self) -> dict[str, object]:
-        """The provider that sends each outbound channel, as configured."""
-        settings = self.settings
-        senders: dict[str, object] = {}
-        if settings.twilio_account_sid and (settings.twilio_sms_from or settings.twilio_whatsapp_from):
-            twilio_sender = TwilioSender(
-                make_client(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_url),
-                sms_from=settings.twilio_sms_from,
-                whatsapp_from=settings.twilio_whatsapp_from,
-                template_sid=settings.whatsapp_template_sid,
-                status_callback=f"{settings.public_url}/webhooks/twilio/status",
-            )
-            if settings.twilio_whatsapp_from:
-                senders["whatsapp"] = twilio_sender
-            if settings.sms_provider == "twilio" and settings.twilio_sms_from:
-                senders["sms"] = twilio_sender
-        if settings.sms_provider == "gateway" and settings.gateway_url:
-            senders["sms"] = GatewaySender(settings.gateway_url, settings.gateway_token)
-        if settings.sms_provider == "console":
-            console = ConsoleSender(settings.outbox)
-            senders.setdefault("whatsapp", console)
-            senders["sms"] = console
-        return senders
+    def senders(self) -> dict[Channel, Sender]:
+        """The provider that sends each outbound channel, as configured (bot.channels)."""
+        return channels.senders(self.settings)
+
+    def exchange(self, db: Session, after: AfterCommit) -> Exchange:
+        """What a channel's route may use while it answers one request (see bot.channels.base)."""
+        return Exchange(
+            db=db,
+            after=after,
+            settings=self.settings,
+            catalogues=self.catalogues,
+            conversations=self.conversations,
+            redis=self.redis,
+            sendable=frozenset(self.senders),
+        )
 
     def close(self) -> None:
         if "engine" in self.__dict__:

@@ -66,6 +66,7 @@ def test_seed_prints_the_admin_password_once(monkeypatch, runtime):
 
 def test_flows_report_prints_every_screen_and_the_totals_per_language(monkeypatch):
     from bot.engine.flow import load_flows
+    from bot.flows import REGISTRY
 
     result = invoke(monkeypatch, "flows", "report")
     assert result.exit_code == 0, result.output
@@ -73,7 +74,7 @@ def test_flows_report_prints_every_screen_and_the_totals_per_language(monkeypatc
     assert "welcome.consent" in result.output and "SMS alphabet: unicode" in result.output
     totals = lines[lines.index("Totals per language (characters as written)") + 1 :]
     assert totals[0].split() == ["language", "screens", "characters", "parts", "(unicode)", "parts", "(gsm)"]
-    states = [s for f in load_flows(get_settings().flows_dir).flows.values() for s in f.states.values()]
+    states = [s for f in load_flows(get_settings().flows_dir, REGISTRY).flows.values() for s in f.states.values()]
     per_language = str(sum(not s.all_languages for s in states))
     for lang in ("fr", "bm"):
         [row] = [line.split() for line in totals if line.split()[0] == lang]

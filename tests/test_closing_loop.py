@@ -8,10 +8,10 @@ are translated into French and Bambara later, and these specifications hold befo
 import pytest
 from sqlalchemy import func, select
 
+from bot.actions.status_texts import STATUS, STATUS_WITH_OUTCOME
 from bot.models import Feedback, Message, StaffUser
 from bot.notices import RESOLVED
 from bot.outbound.gsm7 import prepare
-from bot.outcomes import STATUS, STATUS_WITH_OUTCOME
 from tests.admin_support import feedback_by_text, make_staff, submit_complaint
 from tests.conftest import run_worker
 from tests.test_admin_case import act_and_read, events, page, report_confidentially, staff, stored, text_of

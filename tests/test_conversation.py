@@ -3,9 +3,9 @@
 from redis import Redis
 from sqlalchemy import select
 
+from bot.conversation.state import position_key
 from bot.models import Contact, Feedback, Message, Site
 from bot.references import ALPHABET
-from bot.sessions import session_key
 from bot.vault import Vault
 
 ONBOARD_FR = ("Bonjour", "1", "1")
@@ -103,7 +103,7 @@ def test_the_conversation_expires_after_inactivity(phone, runtime, settings):
     phone.converse(*ONBOARD_FR, "1")
     with runtime.database() as db:
         contact_id = db.scalar(select(Contact.id))
-    key = session_key("sms", contact_id)
+    key = position_key("sms", contact_id)
     redis = Redis.from_url(settings.redis_url)
     assert 0 < redis.ttl(key) <= settings.session_ttl_seconds == 1800
     redis.delete(key)  # what the expiry does

@@ -10,11 +10,19 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from bot.costs import ALL_LANGUAGES, SAMPLE_REFERENCE, Costing, Screen, report, screens
-from bot.engine.check import MAX_SMS_PARTS, USSD_SCREEN, check_flows
+from bot import channels
+from bot.actions import UNITS
+from bot.actions.sign_up import WAITLISTED
+from bot.actions.status_texts import NOT_FOUND
+from bot.channels.sms import SmsParts
+from bot.channels.ussd import UssdScreen
+from bot.engine.check import check_flows
 from bot.engine.flow import FlowSet, load_flows
+from bot.flows import REGISTRY
 from bot.i18n import DOMAIN, Catalogues
-from bot.outcomes import NOT_FOUND, WAITLISTED
+from bot.menus import MENUS
+from bot.samples import REFERENCE as SAMPLE_REFERENCE
+from bot.screens import ALL_LANGUAGES, Costing, Screen, report, screen_problems, screens
 from bot.seed import SITES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,12 +39,21 @@ def catalogues() -> Catalogues:
 
 @pytest.fixture(scope="module")
 def flows() -> FlowSet:
-    return load_flows(FLOWS_DIR)
+    return load_flows(FLOWS_DIR, REGISTRY)
+
+
+def rendered(flows, catalogues) -> list[Screen]:
+    return screens(flows, catalogues, UNITS, MENUS)
+
+
+def problems_of(flows, catalogues, sms_alphabet: str = "unicode") -> list[str]:
+    """What `baro flows check` says of the screens, with the channels' limits."""
+    return screen_problems(flows, rendered(flows, catalogues), channels.limits(), sms_alphabet)
 
 
 @pytest.fixture(scope="module")
 def real_screens(flows, catalogues) -> list[Screen]:
-    return screens(flows, catalogues)
+    return rendered(flows, catalogues)
 
 
 def screen(all_screens: list[Screen], name: str, language: str) -> Screen:
@@ -59,7 +76,7 @@ def test_the_real_flows_have_a_screen_for_every_state_in_every_language(flows, r
 def test_a_screen_is_the_prompt_with_its_options_as_the_person_reads_it(catalogues, real_screens):
     menu = screen(real_screens, "main.menu", "fr").text.splitlines()
 
-    assert menu[0] == catalogues.text("fr", load_flows(FLOWS_DIR).state("main", "menu").prompt)
+    assert menu[0] == catalogues.text("fr", load_flows(FLOWS_DIR, REGISTRY).state("main", "menu").prompt)
     assert [line.split(" ", 1)[0] for line in menu[1:]] == ["1", "2", "3", "4", "5", "6"]
 
 
@@ -137,18 +154,18 @@ def lengthened(tmp_path) -> tuple[FlowSet, Catalogues]:
         target.mkdir(parents=True)
         with (target / f"{DOMAIN}.mo").open("wb") as mo:
             write_mo(mo, catalog)
-    return load_flows(flows_dir), Catalogues.load(tmp_path / "locales", LANGUAGES)
+    return load_flows(flows_dir, REGISTRY), Catalogues.load(tmp_path / "locales", LANGUAGES)
 
 
-def test_the_limits():
-    assert (USSD_SCREEN, MAX_SMS_PARTS) == (182, 2)
+def test_the_limits_are_the_channels_own():
+    assert channels.limits() == (UssdScreen(182), SmsParts(2))
 
 
 def test_a_prompt_too_long_is_named_with_its_language_and_figures(lengthened):
     flows, catalogues = lengthened
     assert [len(LONG_TRANSLATIONS[lang]) for lang in LANGUAGES] == [189, 173]
 
-    problems = check_flows(flows, catalogues)
+    problems = problems_of(flows, catalogues)
 
     assert [p for p in problems if p.startswith("complaint.yaml: state `description`")] == [
         "complaint.yaml: state `description`: the `fr` screen is 189 characters, over the 182 of a USSD screen",
@@ -160,14 +177,14 @@ def test_a_prompt_too_long_is_named_with_its_language_and_figures(lengthened):
 def test_the_sms_parts_follow_the_configured_alphabet_and_ussd_does_not(lengthened):
     flows, catalogues = lengthened
 
-    problems = check_flows(flows, catalogues, sms_alphabet="gsm")
+    problems = problems_of(flows, catalogues, sms_alphabet="gsm")
 
     assert [p for p in problems if p.startswith("complaint.yaml: state `description`")] == [
         "complaint.yaml: state `description`: the `fr` screen is 189 characters, over the 182 of a USSD screen",
     ]
 
 
-def test_a_text_source_that_cannot_render_is_not_measured(lengthened):
+def test_the_engine_check_knows_translations_not_screen_lengths(lengthened):
     flows, catalogues = lengthened
 
     class Translations:
@@ -175,6 +192,7 @@ def test_a_text_source_that_cannot_render_is_not_measured(lengthened):
         translated = staticmethod(catalogues.translated)
 
     assert check_flows(flows, Translations()) == []
+    assert problems_of(flows, catalogues) != []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -182,7 +200,7 @@ def test_a_text_source_that_cannot_render_is_not_measured(lengthened):
 
 
 def test_the_report_lists_every_screen_under_both_alphabets_with_totals(real_screens):
-    lines = report(real_screens)
+    lines = report(real_screens, channels.limits())
     text = "\n".join(lines)
 
     assert "SMS alphabet: unicode" in text and "SMS alphabet: gsm" in text

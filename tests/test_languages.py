@@ -13,6 +13,7 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.engine.check import load_and_check
 from bot.engine.flow import Text
+from bot.flows import REGISTRY
 from bot.i18n import Catalogues
 from bot.models import Feedback
 from tests.conftest import Phone
@@ -61,7 +62,7 @@ def test_the_one_line_is_a_comma_separated_list(monkeypatch):
 
 def test_a_third_language_passes_the_flow_check(three_languages):
     texts = Catalogues.load(three_languages.locales_dir, three_languages.languages)
-    _, problems = load_and_check(three_languages.flows_dir, texts)
+    _, problems = load_and_check(three_languages.flows_dir, REGISTRY, texts)
     assert problems == []
 
 
@@ -73,7 +74,7 @@ def test_a_third_language_needs_every_text(settings, tmp_path):
     (partial / "ff" / "LC_MESSAGES").mkdir(parents=True)
     with (partial / "ff" / "LC_MESSAGES" / "messages.mo").open("wb") as mo:
         write_mo(mo, catalog)
-    _, problems = load_and_check(settings.flows_dir, Catalogues.load(partial, ["fr", "bm", "ff"]))
+    _, problems = load_and_check(settings.flows_dir, REGISTRY, Catalogues.load(partial, ["fr", "bm", "ff"]))
     assert "complaint.yaml: state `category`: no `ff` text for 'What is your complaint about?'" in problems
 
 

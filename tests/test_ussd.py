@@ -10,9 +10,10 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from bot.actions.sign_up import SIGNED_UP
+from bot.actions.status_texts import SIGNUP_STATUS, STATUS
 from bot.config import get_settings
 from bot.models import Contact, Feedback, Message, Signup, Site
-from bot.outcomes import SIGNED_UP, SIGNUP_STATUS, STATUS
 from tests.conftest import run_worker
 
 USSD = "/webhooks/ussd"

@@ -8,8 +8,9 @@ channel they write from.
 import pytest
 from sqlalchemy import func, select
 
+from bot.actions.sign_up import SIGNED_UP
+from bot.actions.status_texts import SIGNUP_STATUS, STATUS
 from bot.models import Contact, Feedback, Message, Signup, Site
-from bot.outcomes import SIGNED_UP, SIGNUP_STATUS, STATUS
 
 NUMBER = "+22370000060"
 

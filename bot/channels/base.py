@@ -1,31 +1,155 @@
-"""What every channel hands to the conversation layer."""
+"""What a channel adapter is: one provider's routes, request check, forms, status table, writing and sending.
 
+Like courier's handlers: an adapter declares its routes; the web layer (bot.web.providers) reads
+each request's body within bounds, asks the adapter to verify it, parses it into the route's form (a
+pydantic model), and calls the route's handler with the form and an `Exchange`: everything a
+handler may use, inside one database transaction whose jobs go to RQ once it has committed.
+Adding a channel is a module with one adapter, and one line in bot.channels.
+"""
+
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, ValidationInfo
+from redis import Redis
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from bot.config import Settings
+from bot.conversation.conversations import Conversations, Handled, Writer
+from bot.conversation.inbound import InboundMessage
+from bot.conversation.state import StateStore
+from bot.handover import AfterCommit
+from bot.i18n import Answer, Catalogues
+from bot.outbound.gsm7 import prepare
+from bot.outbound.provider import Sender
+from bot.outbound.status import record_status
+from bot.outbound.store import queue_message
+from bot.screens import ScreenLimit
+from bot.vocabulary import Channel, Lane, MessageStatus
 
 
-@dataclass(frozen=True)
-class InboundMessage:
-    channel: str  # sms | whatsapp | ussd | ...
-    sender: str  # as the provider wrote it; normalised by the conversation layer
-    text: str
-    provider_id: str
-    media: tuple[str, ...] = ()
-
-
-class BadRequest(ValueError):
-    """Input a provider should never send: answered with a 4xx, never a 500."""
+class Refused(ValueError):
+    """A provider's request we will not take: answered with `status` and the reason as plain text, never a 500."""
 
     status = 400
 
 
-class TooLarge(BadRequest):
+class TooLarge(Refused):
     status = 413
 
 
-def parse_form(body: bytes) -> dict[str, str]:
-    """A form body, strictly UTF-8 (percent-escapes included): providers never send anything else."""
-    try:
-        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict"))
-    except UnicodeDecodeError as error:
-        raise BadRequest("the form is not valid UTF-8") from error
+class Forbidden(Refused):
+    status = 403
+
+
+class ProviderForm(BaseModel):
+    """A provider's form. Providers add fields without notice: unknown ones are kept, never refused."""
+
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=False, frozen=True)
+
+
+def max_text(value: str, info: ValidationInfo, what: str) -> str:
+    """`value`, if no longer than the MAX_TEXT_CHARS the route was given in the validation context."""
+    if len(value) > info.context["max_text_chars"]:
+        raise ValueError(f"{what} is too long")
+    return value
+
+
+@dataclass(frozen=True)
+class ProviderRequest:
+    """A provider's request as an adapter verifies it."""
+
+    url: str  # as the provider called it: PUBLIC_URL, the path and the query (what Twilio signs)
+    query: Mapping[str, str]
+    headers: Mapping[str, str]  # lower-case names
+    form: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """A provider's delivery report, its status read through the adapter's table (None: not one of ours)."""
+
+    provider_id: str
+    status: MessageStatus | None
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+@dataclass
+class Exchange:
+    """One provider request being answered, in one database transaction: what a route's handler may use."""
+
+    db: Session
+    after: AfterCommit
+    settings: Settings
+    catalogues: Catalogues
+    conversations: Conversations
+    redis: Redis
+    # The channels a message can be sent on, as configured (bot.runtime).
+    sendable: frozenset[Channel] = frozenset()
+
+    def write(self, answer: Answer, channel: Channel) -> str:
+        """An answer as text in `channel`'s alphabet (SMS_ALPHABET and its kind)."""
+        return prepare(self.catalogues.write(answer), self.settings.alphabet(channel))
+
+    def converse(self, inbound: InboundMessage, fresh: bool = False, write: Writer | None = None) -> Handled:
+        """The conversation's answer to `inbound`, written as text on its channel unless `write` says otherwise."""
+        handled = self.conversations.handle(
+            self.db, inbound, write or (lambda answer: self.write(answer, inbound.channel)), fresh=fresh
+        )
+        self.after.feedback_ids += handled.feedback_ids
+        return handled
+
+    def can_send(self, channel: Channel) -> bool:
+        return channel in self.sendable
+
+    def send_later(self, contact_id: int, channel: Channel, text: str) -> None:
+        """Store a message for the outbound pipeline; it is queued once the transaction commits."""
+        self.after.messages.append((queue_message(self.db, contact_id, channel, text).id, Lane.REPLY))
+
+    def record(self, report: StatusReport) -> bool:
+        """Apply a delivery report; False when no message of ours has its id."""
+        return record_status(self.db, report.provider_id, report.status, report.error_code, report.error_message)
+
+    def store(self, ttl_seconds: int) -> StateStore:
+        """Short-lived state of the adapter's own (a USSD session's pages), kept like a conversation's."""
+        return StateStore(self.redis, ttl_seconds)
+
+
+@dataclass(frozen=True)
+class Route:
+    """A POST endpoint of the provider's: its path, its form, and what answers it."""
+
+    path: str
+    form: type[ProviderForm]
+    handle: Callable[[Any, Exchange], Response]
+    # Described in the OpenAPI schema with the rest of the application.
+    summary: str = ""
+
+
+class ChannelAdapter:
+    """One provider. Subclasses fill in what they have; an adapter that only sends declares no route."""
+
+    name: ClassVar[str]
+    # The provider's delivery statuses, as ours.
+    statuses: ClassVar[Mapping[str, MessageStatus]] = {}
+
+    def routes(self) -> tuple[Route, ...]:
+        return ()
+
+    def verify(self, request: ProviderRequest, settings: Settings) -> None:
+        """Raise Forbidden for a request the provider did not send (a signature, a token, a shared secret)."""
+
+    def senders(self, settings: Settings) -> Mapping[Channel, Sender]:
+        """What it sends on, as configured; an adapter not chosen by the settings sends nothing."""
+        return {}
+
+    def limits(self) -> tuple[ScreenLimit, ...]:
+        """How long a screen may be on the channels it serves (checked by `baro flows check`)."""
+        return ()
+
+    def report(self, provider_id: str, status: str, error_code: str | None, error_message: str | None) -> StatusReport:
+        """A delivery report, its status read through the adapter's table."""
+        return StatusReport(provider_id, self.statuses.get(status), error_code or None, error_message or None)

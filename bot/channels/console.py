@@ -1,15 +1,20 @@
 """A provider for running baro on one machine: outbound messages are written to a file, not sent.
 
-`baro simulate` shows the ones addressed to its number, so a newcomer sees staff replies and
-closing messages arrive without any real SMS provider.
+With SMS_PROVIDER=console (what `make run` sets), SMS, and WhatsApp when Twilio does not send it,
+go to var/outbox.jsonl; `baro simulate` shows the ones addressed to its number, so a newcomer sees
+staff replies and closing messages arrive without any real SMS provider.
 """
 
 import json
 import uuid
 from pathlib import Path
 
+from bot.channels.base import ChannelAdapter
+from bot.channels.sms import SMS_PARTS
+from bot.config import Settings
 from bot.models import utcnow
-from bot.outbound.provider import Outgoing
+from bot.outbound.provider import Outgoing, Sender
+from bot.vocabulary import Channel
 
 
 class ConsoleSender:
@@ -23,6 +28,19 @@ class ConsoleSender:
         with self.outbox.open("a", encoding="utf-8") as outbox:
             outbox.write(json.dumps(record, ensure_ascii=False) + "\n")
         return provider_id
+
+
+class Console(ChannelAdapter):
+    name = "console"
+
+    def senders(self, settings: Settings) -> dict[Channel, Sender]:
+        if settings.sms_provider != self.name:
+            return {}
+        console = ConsoleSender(settings.outbox)
+        return {Channel.SMS: console, Channel.WHATSAPP: console}
+
+    def limits(self):
+        return (SMS_PARTS,)
 
 
 def read_outbox(outbox: Path, offset: int) -> tuple[list[dict], int]:

@@ -1,40 +1,93 @@
 """A generic HTTP SMS gateway, for a local aggregator or operator (Twilio has no two-way SMS in Mali).
 
-Inbound: the gateway POSTs a form `from`, `text`, `id`, `secret` to /webhooks/gateway/sms.
-Outbound: we POST JSON `{"to", "text", "reference"}` to GATEWAY_URL with `Authorization:
-Bearer GATEWAY_TOKEN`, and expect a 2xx answer `{"id": "<gateway message id>"}`.
-Delivery reports: the gateway POSTs a form `id`, `status` (delivered | failed), optional
-`error`, and `secret` to /webhooks/gateway/status.
+Inbound: the gateway POSTs a form `from`, `text`, `id`, `secret` to /webhooks/gateway/sms and sends
+the person the `reply` of our JSON answer. Outbound: we POST JSON `{"to", "text", "reference"}` to
+GATEWAY_URL with `Authorization: Bearer GATEWAY_TOKEN`, and expect a 2xx answer `{"id": "<gateway
+message id>"}`. Delivery reports: the gateway POSTs a form `id`, `status` (sent, delivered,
+undelivered or failed), optional `error`, and `secret` to /webhooks/gateway/status.
 """
 
 import hmac
+from typing import ClassVar, Literal
 
 import httpx
+from pydantic import Field, ValidationInfo, field_validator
+from starlette.responses import JSONResponse, Response
 
-from bot.channels.base import BadRequest, InboundMessage
-from bot.outbound.provider import (
-    Outgoing,
-    PermanentSendError,
-    TransientSendError,
-    UncertainSendError,
+from bot.channels.base import (
+    ChannelAdapter,
+    Exchange,
+    Forbidden,
+    ProviderForm,
+    ProviderRequest,
+    Route,
+    max_text,
 )
+from bot.channels.sms import SMS_PARTS
+from bot.config import Settings
+from bot.conversation.inbound import InboundMessage
+from bot.outbound.provider import Outgoing, PermanentSendError, Sender, TransientSendError, UncertainSendError
+from bot.vocabulary import Channel, MessageStatus
 
 # Gateway ids live beside Twilio's SIDs in one column; the prefix keeps them apart.
 ID_PREFIX = "gw:"
 
 
-def secret_is_valid(expected: str, given: str | None) -> bool:
-    return bool(expected) and hmac.compare_digest(expected.encode(), (given or "").encode())
+def _stripped(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
 
 
-def to_inbound(form: dict[str, str], max_text_chars: int) -> InboundMessage:
-    sender, message_id = form.get("from", "").strip(), form.get("id", "").strip()
-    if not sender or not message_id or len(message_id) > 60:
-        raise BadRequest("`from` and `id` are required")
-    text = form.get("text", "")
-    if len(text) > max_text_chars:
-        raise BadRequest("`text` is too long")
-    return InboundMessage(channel="sms", sender=sender, text=text, provider_id=ID_PREFIX + message_id)
+class GatewayMessage(ProviderForm):
+    sender: str = Field(alias="from", min_length=1)
+    id: str = Field(min_length=1, max_length=60)
+    text: str = ""
+
+    _strip = field_validator("sender", "id", mode="before")(_stripped)
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str, info: ValidationInfo) -> str:
+        return max_text(value, info, "`text`")
+
+
+class GatewayStatus(ProviderForm):
+    id: str = Field(min_length=1)
+    status: Literal["sent", "delivered", "undelivered", "failed"]
+    error: str = ""
+
+
+class HttpGateway(ChannelAdapter):
+    name = "gateway"
+    statuses: ClassVar = {status: MessageStatus(status) for status in ("sent", "delivered", "undelivered", "failed")}
+
+    def routes(self) -> tuple[Route, ...]:
+        return (
+            Route("/webhooks/gateway/sms", GatewayMessage, self.receive, "SMS gateway: a message"),
+            Route("/webhooks/gateway/status", GatewayStatus, self.delivered, "SMS gateway: a delivery report"),
+        )
+
+    def verify(self, request: ProviderRequest, settings: Settings) -> None:
+        expected, given = settings.gateway_secret, request.form.get("secret") or ""
+        if not expected or not hmac.compare_digest(expected.encode(), given.encode()):
+            raise Forbidden("invalid secret")
+
+    def receive(self, form: GatewayMessage, exchange: Exchange) -> Response:
+        """Answers `{"reply": text or null}`: the gateway sends the reply, as Twilio does with TwiML."""
+        handled = exchange.converse(InboundMessage(Channel.SMS, form.sender, form.text, ID_PREFIX + form.id))
+        return JSONResponse({"reply": handled.reply})
+
+    def delivered(self, form: GatewayStatus, exchange: Exchange) -> Response:
+        # The gateway's error has no code of its own: "gateway" says whose it is.
+        exchange.record(self.report(ID_PREFIX + form.id, form.status, "gateway" if form.error else None, form.error))
+        return Response(status_code=204)
+
+    def senders(self, settings: Settings) -> dict[Channel, Sender]:
+        if settings.sms_provider != self.name or not settings.gateway_url:
+            return {}
+        return {Channel.SMS: GatewaySender(settings.gateway_url, settings.gateway_token)}
+
+    def limits(self):
+        return (SMS_PARTS,)
 
 
 class GatewaySender:
@@ -44,9 +97,8 @@ class GatewaySender:
 
     def send(self, out: Outgoing) -> str:
         try:
-            response = self.client.post(
-                self.url, json={"to": out.to, "text": out.text, "reference": str(out.message_id)}
-            )
+            payload = {"to": out.to, "text": out.text, "reference": str(out.message_id)}
+            response = self.client.post(self.url, json=payload)
         except (httpx.ConnectError, httpx.ConnectTimeout) as error:
             raise TransientSendError(f"network: {error.__class__.__name__}", "network") from error
         except httpx.HTTPError as error:  # sent, but no answer: it may have gone out

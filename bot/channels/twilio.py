@@ -1,49 +1,138 @@
-"""Twilio's messaging webhook (SMS and WhatsApp): verify, parse, and answer in TwiML."""
+"""Twilio messaging (SMS and WhatsApp): the webhook answered in TwiML, delivery callbacks, and sending.
+
+`From: whatsapp:+223…` is the same person as `+223…` by SMS. Every request is signed by Twilio
+(`X-Twilio-Signature` over the public URL and the form); a retry carries the same `MessageSid`.
+"""
 
 import json
+from typing import ClassVar
 
 import requests
 import urllib3
+from pydantic import Field, ValidationInfo, field_validator
+from starlette.responses import Response
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.channels.base import BadRequest, InboundMessage
+from bot.channels.base import (
+    ChannelAdapter,
+    Exchange,
+    Forbidden,
+    ProviderForm,
+    ProviderRequest,
+    Route,
+    max_text,
+)
+from bot.channels.sms import SMS_PARTS
+from bot.config import Settings
+from bot.conversation.inbound import InboundMessage
 from bot.outbound.provider import (
     Outgoing,
     PermanentSendError,
+    Sender,
     SendError,
     TransientSendError,
     UncertainSendError,
 )
 from bot.phones import WHATSAPP_PREFIX
+from bot.vocabulary import Channel, MessageStatus
 
 # Twilio sends at most 10 media items; anything beyond is not from Twilio.
 MAX_MEDIA = 10
 
 
-def signature_is_valid(auth_token: str, url: str, params: dict[str, str], signature: str | None) -> bool:
-    return bool(signature) and RequestValidator(auth_token).validate(url, params, signature)
+def _stripped(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
 
 
-def to_inbound(params: dict[str, str], max_text_chars: int) -> InboundMessage:
-    sid, sender = params.get("MessageSid", "").strip(), params.get("From", "").strip()
-    if not sid or not sender:
-        raise BadRequest("MessageSid and From are required")
-    if len(sid) > 64:
-        raise BadRequest("MessageSid is too long")
-    try:
-        media_count = min(int(params.get("NumMedia") or 0), MAX_MEDIA)
-    except ValueError as error:
-        raise BadRequest("NumMedia is not a number") from error
-    media = tuple(url for i in range(media_count) if (url := params.get(f"MediaUrl{i}")))
-    text = params.get("Body", "")
-    if len(text) > max_text_chars:
-        raise BadRequest("Body is longer than any message Twilio delivers")
-    channel = "whatsapp" if sender.startswith(WHATSAPP_PREFIX) else "sms"
-    return InboundMessage(channel=channel, sender=sender, text=text, provider_id=sid, media=media)
+class TwilioMessage(ProviderForm):
+    MessageSid: str = Field(min_length=1, max_length=64)
+    From: str = Field(min_length=1)
+    Body: str = ""
+    NumMedia: int = 0
+
+    _strip = field_validator("MessageSid", "From", mode="before")(_stripped)
+
+    @field_validator("NumMedia", mode="before")
+    @classmethod
+    def _no_media(cls, value: object) -> object:
+        return value or 0
+
+    @field_validator("Body")
+    @classmethod
+    def _body(cls, value: str, info: ValidationInfo) -> str:
+        return max_text(value, info, "Body")
+
+    @property
+    def media(self) -> tuple[str, ...]:
+        extra = self.model_extra or {}
+        count = max(0, min(self.NumMedia, MAX_MEDIA))
+        return tuple(url for index in range(count) if (url := extra.get(f"MediaUrl{index}")))
+
+
+class TwilioStatus(ProviderForm):
+    MessageSid: str = Field(min_length=1)
+    MessageStatus: str = Field(min_length=1)
+    ErrorCode: str = ""
+    ErrorMessage: str = ""
+
+
+class TwilioMessaging(ChannelAdapter):
+    name = "twilio"
+    statuses: ClassVar = {
+        "queued": MessageStatus.QUEUED,
+        "sending": MessageStatus.SENDING,
+        "sent": MessageStatus.SENT,
+        "delivered": MessageStatus.DELIVERED,
+        "undelivered": MessageStatus.UNDELIVERED,
+        "failed": MessageStatus.FAILED,
+        "read": MessageStatus.READ,
+    }
+
+    def routes(self) -> tuple[Route, ...]:
+        return (
+            Route("/webhooks/twilio/messaging", TwilioMessage, self.receive, "Twilio: an SMS or WhatsApp message"),
+            Route("/webhooks/twilio/status", TwilioStatus, self.delivered, "Twilio: a delivery report"),
+        )
+
+    def verify(self, request: ProviderRequest, settings: Settings) -> None:
+        signature = request.headers.get("x-twilio-signature")
+        if not signature or not RequestValidator(settings.twilio_auth_token).validate(
+            request.url, dict(request.form), signature
+        ):
+            raise Forbidden("invalid signature")
+
+    def receive(self, form: TwilioMessage, exchange: Exchange) -> Response:
+        channel = Channel.WHATSAPP if form.From.startswith(WHATSAPP_PREFIX) else Channel.SMS
+        handled = exchange.converse(InboundMessage(channel, form.From, form.Body, form.MessageSid, form.media))
+        return Response(twiml(handled.reply), media_type="application/xml")
+
+    def delivered(self, form: TwilioStatus, exchange: Exchange) -> Response:
+        exchange.record(self.report(form.MessageSid, form.MessageStatus, form.ErrorCode, form.ErrorMessage))
+        return Response(status_code=204)
+
+    def senders(self, settings: Settings) -> dict[Channel, Sender]:
+        if not settings.twilio_account_sid or not (settings.twilio_sms_from or settings.twilio_whatsapp_from):
+            return {}
+        sender = TwilioSender(
+            make_client(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_url),
+            sms_from=settings.twilio_sms_from,
+            whatsapp_from=settings.twilio_whatsapp_from,
+            template_sid=settings.whatsapp_template_sid,
+            status_callback=f"{settings.public_url}/webhooks/twilio/status",
+        )
+        senders: dict[Channel, Sender] = {}
+        if settings.twilio_whatsapp_from:
+            senders[Channel.WHATSAPP] = sender
+        if settings.sms_provider == self.name and settings.twilio_sms_from:
+            senders[Channel.SMS] = sender
+        return senders
+
+    def limits(self):
+        return (SMS_PARTS,)
 
 
 def twiml(reply: str | None) -> str:
@@ -64,7 +153,7 @@ class TwilioSender:
         self.status_callback = status_callback
 
     def _arguments(self, out: Outgoing) -> dict:
-        if out.channel == "sms":
+        if out.channel == Channel.SMS:
             return {"to": out.to, "from_": self.sms_from, "body": out.text}
         arguments = {"to": f"{WHATSAPP_PREFIX}{out.to}", "from_": f"{WHATSAPP_PREFIX}{self.whatsapp_from}"}
         if not out.use_template:

@@ -2,29 +2,51 @@
 
 `text` holds every input of the session joined by `*` ("1*2*Water"). We remember the text
 we last answered for each session, so the newest input is what extends it (free text may
-itself hold `*`), and a replayed request gets the very same answer.
+itself hold `*`), and a replayed request gets the very same answer. No screen holds more than
+182 characters: longer ones are paged (`98` more, `0` back), never cut. There is no request
+signing: the callback URL carries a secret, `?token=USSD_TOKEN`.
 """
 
 import hashlib
-from dataclasses import dataclass, field
+import hmac
+from dataclasses import asdict, dataclass, field
 
-from bot.channels.base import BadRequest
+from pydantic import Field, ValidationInfo, field_validator
+from starlette.responses import PlainTextResponse, Response
+
+from bot.channels.base import ChannelAdapter, Exchange, Forbidden, ProviderForm, ProviderRequest, Route, max_text
+from bot.config import Settings
+from bot.conversation.inbound import InboundMessage
+from bot.engine.texts import N_, OPTED_OUT
+from bot.screens import Screen
+from bot.vocabulary import Channel
 
 SCREEN = 182  # characters a USSD screen holds
 MORE, BACK = "98", "0"
+MORE_LABEL = N_("ussd", "More")
+BACK_LABEL = N_("ussd", "Back")
 
 
-@dataclass(frozen=True)
-class UssdRequest:
-    session_id: str
-    phone: str
-    text: str
-    service_code: str = ""
+class UssdForm(ProviderForm):
+    sessionId: str = Field(min_length=1, max_length=100)
+    phoneNumber: str = Field(min_length=1)
+    text: str = ""
+    serviceCode: str = ""
+
+    @field_validator("sessionId", "phoneNumber", mode="before")
+    @classmethod
+    def _stripped(cls, value: object) -> object:
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str, info: ValidationInfo) -> str:
+        return max_text(value, info, "text")
 
 
 @dataclass
-class UssdSession:
-    """What we keep between two requests of one USSD session."""
+class Paging:
+    """What we keep between two requests of one USSD session: the answer being read, page by page."""
 
     text: str | None = None  # the `text` we last answered
     answer: str = ""  # that answer, for a replay
@@ -33,18 +55,78 @@ class UssdSession:
     waiting: bool = True
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> "UssdSession":
+    def from_dict(cls, data: dict | None) -> "Paging":
         return cls(**data) if data else cls()
 
 
-def parse(form: dict[str, str], max_text_chars: int) -> UssdRequest:
-    session_id, phone = form.get("sessionId", "").strip(), form.get("phoneNumber", "").strip()
-    if not session_id or not phone or len(session_id) > 100:
-        raise BadRequest("sessionId and phoneNumber are required")
-    text = form.get("text", "")
-    if len(text) > max_text_chars:
-        raise BadRequest("text is too long")
-    return UssdRequest(session_id, phone, text, form.get("serviceCode", ""))
+@dataclass(frozen=True)
+class UssdScreen:
+    """A USSD screen shows at most this many characters of the text as written."""
+
+    characters: int = SCREEN
+
+    def summary(self) -> str:
+        return f"A USSD screen holds {self.characters} characters"
+
+    def problem(self, screen: Screen, alphabet: str) -> str | None:
+        if len(screen.text) <= self.characters:
+            return None
+        return (
+            f"the `{screen.language}` screen is {len(screen.text)} characters,"
+            f" over the {self.characters} of a USSD screen"
+        )
+
+    def note(self, screen: Screen, alphabet: str) -> str | None:
+        return f"over {self.characters} characters (USSD)" if len(screen.text) > self.characters else None
+
+
+class AfricasTalkingUssd(ChannelAdapter):
+    name = "ussd"
+
+    def routes(self) -> tuple[Route, ...]:
+        return (Route("/webhooks/ussd", UssdForm, self.receive, "USSD (Africa's Talking): a key press"),)
+
+    def verify(self, request: ProviderRequest, settings: Settings) -> None:
+        expected, given = settings.ussd_token, request.query.get("token", "")
+        if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+            raise Forbidden("invalid token")
+
+    def limits(self):
+        return (UssdScreen(),)
+
+    def receive(self, form: UssdForm, exchange: Exchange) -> Response:
+        store = exchange.store(exchange.settings.ussd_session_seconds)
+        key = f"baro:ussd:{form.sessionId}"
+        paging = Paging.from_dict(store.load(exchange.db, key))
+        if paging.text == form.text and paging.answer:
+            return PlainTextResponse(paging.answer)  # the aggregator replayed a request we already answered
+        typed = newest_input(paging.text, form.text)
+        if typed == MORE and paging.page < len(paging.pages) - 1:
+            paging.page += 1
+        elif typed == BACK and paging.page > 0:
+            paging.page -= 1
+        else:
+            self._converse(exchange, form, typed, paging)
+        more_to_read = paging.page < len(paging.pages) - 1
+        paging.text = form.text
+        paging.answer = respond(paging.pages[paging.page], paging.waiting or more_to_read)
+        store.save(exchange.db, key, asdict(paging))
+        return PlainTextResponse(paging.answer)
+
+    @staticmethod
+    def _converse(exchange: Exchange, form: UssdForm, typed: str, paging: Paging) -> None:
+        inbound = InboundMessage(Channel.USSD, form.phoneNumber, typed, provider_id(form))
+        handled = exchange.converse(inbound, fresh=paging.text is None)
+        # The USSD screen vanishes; the reference must stay with the person. Never for a confidential
+        # report: an SMS would stay in the inbox of a phone that others may read.
+        if handled.answer and handled.feedback_ids and not handled.confidential and exchange.can_send(Channel.SMS):
+            exchange.send_later(handled.contact_id, Channel.SMS, exchange.write(handled.answer, Channel.SMS))
+        catalogues = exchange.catalogues
+        # Someone who opted out and dials anyway is told how to come back; a USSD screen cannot be silent.
+        screen = handled.reply or catalogues.text(handled.language, OPTED_OUT)
+        labels = [catalogues.text(handled.language, label) for label in (MORE_LABEL, BACK_LABEL)]
+        paging.pages, paging.page = paginate(screen, *labels), 0
+        paging.waiting = handled.waiting or handled.reply is None
 
 
 def newest_input(previous: str | None, text: str) -> str:
@@ -56,9 +138,9 @@ def newest_input(previous: str | None, text: str) -> str:
     return text.rsplit("*", 1)[-1]  # an aggregator that restarted the text: its last input
 
 
-def provider_id(request: UssdRequest) -> str:
+def provider_id(form: UssdForm) -> str:
     """One id per distinct request of a session, so a replay is recognised like a Twilio retry."""
-    digest = hashlib.sha256(f"{request.session_id}\x00{request.text}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{form.sessionId}\x00{form.text}".encode()).hexdigest()
     return f"ussd:{digest[:40]}"
 
 

@@ -1,1 +1,1 @@
-"""The flow engine: documents, a pure interpreter, a validator and a gettext extractor."""
+"""The flow engine: documents, a pure interpreter and a validator. It imports nothing else of baro."""

@@ -1,18 +1,19 @@
-"""The flow validator: a broken flow is named, with its file and state, before it can load."""
+"""The flow validator: a broken flow is named, with its file and state, before it can load.
+
+It checks what the engine knows: the graph of states, the translations, and that a menu only offers
+the codes the actions of its flow accept. How long each screen is on a channel is the channels'
+concern (bot.screens).
+"""
 
 import re
 from collections import deque
 from pathlib import Path
 from typing import Protocol
 
+from bot.engine.actions import Registry
 from bot.engine.flow import FlowError, FlowSet, Text, load_flow
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
-
-# A USSD screen shows at most this many characters of the text as written.
-USSD_SCREEN = 182
-# An SMS reply needing more parts than this costs too much, and arrives in pieces on older phones.
-MAX_SMS_PARTS = 2
 
 
 class TextSource(Protocol):
@@ -107,53 +108,42 @@ def _text_problems(flows: FlowSet, texts: TextSource) -> list[str]:
     return problems
 
 
-def _screen_problems(flows: FlowSet, texts: TextSource, sms_alphabet: str) -> list[str]:
-    """Screens too long for USSD, or for an SMS of MAX_SMS_PARTS, once rendered with the longest sample data."""
-    # Rendering needs the real catalogues (bot.i18n), which sit above the engine: imported here, not at the top.
-    from bot.costs import Costing, screens
-    from bot.i18n import Catalogues
-
-    if not isinstance(texts, Catalogues):
-        return []  # a bare TextSource knows translations, not how a reply is written out
+def _vocabulary_problems(flows: FlowSet) -> list[str]:
+    """Menus whose options save a code the flow's own actions do not accept (a category no kind has)."""
     problems = []
-    for screen in screens(flows, texts):
-        where = f"{flows.flows[screen.flow].path.name}: state `{screen.state}`"
-        if len(screen.text) > USSD_SCREEN:
-            problems.append(
-                f"{where}: the `{screen.language}` screen is {len(screen.text)} characters,"
-                f" over the {USSD_SCREEN} of a USSD screen"
-            )
-        sms = Costing.of(screen, sms_alphabet)
-        if sms.parts > MAX_SMS_PARTS:
-            problems.append(
-                f"{where}: the `{screen.language}` screen needs {sms.parts} SMS parts ({sms.encoding}),"
-                f" over {MAX_SMS_PARTS}"
-            )
+    for flow in flows.flows.values():
+        accepted: dict[str, set[str]] = {}
+        for state in flow.states.values():
+            for call in (*state.actions, *(call for option in state.options for call in option.actions)):
+                for variable, codes in flows.registry.actions[call.name].reads(call.arg).items():
+                    accepted[variable] = accepted.get(variable, set(codes)) & set(codes)
+        for state in flow.states.values():
+            for option in state.options:
+                codes = accepted.get(state.save or "")
+                if codes is not None and option.value not in codes:
+                    problems.append(
+                        f"{flow.path.name}: state `{state.id}`: option {option.key} saves `{option.value}` as"
+                        f" `{state.save}`, not one of {', '.join(sorted(codes))}"
+                    )
     return problems
 
 
-def check_flows(flows: FlowSet, texts: TextSource, *, sms_alphabet: str = "unicode") -> list[str]:
-    """Every problem found, one line each; an empty list means the flows can load.
-
-    With the real Catalogues, every screen is also rendered and measured against a USSD screen and
-    against MAX_SMS_PARTS under `sms_alphabet` (see bot.sms.prepare).
-    """
-    return _graph_problems(flows) + _text_problems(flows, texts) + _screen_problems(flows, texts, sms_alphabet)
+def check_flows(flows: FlowSet, texts: TextSource) -> list[str]:
+    """Every problem found, one line each; an empty list means the flows can run."""
+    return _graph_problems(flows) + _text_problems(flows, texts) + _vocabulary_problems(flows)
 
 
-def load_and_check(
-    directory: Path, texts: TextSource, *, sms_alphabet: str = "unicode"
-) -> tuple[FlowSet | None, list[str]]:
+def load_and_check(directory: Path, registry: Registry, texts: TextSource) -> tuple[FlowSet | None, list[str]]:
     """Load each document on its own so that one broken file does not hide the others' problems."""
     loaded, problems = {}, []
     for path in sorted(directory.glob("*.yaml")):
         try:
-            flow = load_flow(path)
+            flow = load_flow(path, registry)
         except FlowError as error:
             problems.append(str(error))
             continue
         loaded[flow.name] = flow
     if problems:
         return None, problems
-    flows = FlowSet(flows=loaded)
-    return flows, check_flows(flows, texts, sms_alphabet=sms_alphabet)
+    flows = FlowSet(flows=loaded, registry=registry)
+    return flows, check_flows(flows, texts)

@@ -14,19 +14,7 @@ from typing import Any
 
 import yaml
 
-# Menus whose options come from data given to the engine, not from the document.
-DYNAMIC_CHOICES = frozenset({"sites", "languages", "assemblies", "my_references"})
-# Effects the conversation layer knows how to carry out, with whether they take an argument.
-EFFECTS = {
-    "set_language": False,
-    "accept_consent": False,
-    "refuse_consent": False,
-    "set_site": False,
-    "submit": True,
-    "sign_up": True,
-    "notify_assemblies": False,
-    "lookup_reference": False,
-}
+from bot.engine.actions import Registry
 
 
 class FlowError(ValueError):
@@ -43,7 +31,9 @@ class Text:
 
 
 @dataclass(frozen=True)
-class Effect:
+class ActionCall:
+    """An action a document names under `do`, with its argument (`submit: complaint`)."""
+
     name: str
     arg: str | None = None
 
@@ -54,7 +44,7 @@ class Option:
     label: Text
     value: str
     next: str | None = None
-    effects: tuple[Effect, ...] = ()
+    actions: tuple[ActionCall, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,7 +62,7 @@ class State:
     skip_if: str | None = None
     branch: tuple[tuple[str, str], ...] = ()
     next: str | None = None
-    effects: tuple[Effect, ...] = ()
+    actions: tuple[ActionCall, ...] = ()
     all_languages: bool = False
     line: int = 0
 
@@ -105,12 +95,14 @@ class Flow:
 @dataclass(frozen=True)
 class FlowSet:
     flows: dict[str, Flow] = field(default_factory=dict)
+    # What the documents may name; the interpreter reads each action's effect on the facts from it.
+    registry: Registry = field(default_factory=Registry)
     entry: str = "welcome"
     main: str = "main"
 
-    def is_confidential(self, session: dict | None) -> bool:
-        """Whether a conversation at this point is inside a confidential flow."""
-        flow = self.flows.get((session or {}).get("flow"))
+    def is_confidential(self, position: dict | None) -> bool:
+        """Whether a conversation at this position is inside a confidential flow."""
+        flow = self.flows.get((position or {}).get("flow"))
         return bool(flow and flow.confidential)
 
     def has(self, flow: str | None, state: str | None) -> bool:
@@ -127,12 +119,12 @@ class FlowSet:
         return flow, target
 
 
-def _effects(raw: Any, where: str) -> tuple[Effect, ...]:
+def _actions(raw: Any, where: str, registry: Registry) -> tuple[ActionCall, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
         raise FlowError(f"{where}: `do` must be a list")
-    effects = []
+    calls = []
     for item in raw:
         if isinstance(item, str):
             name, arg = item, None
@@ -140,20 +132,24 @@ def _effects(raw: Any, where: str) -> tuple[Effect, ...]:
             name, arg = next(iter(item.items()))
             arg = str(arg)
         else:
-            raise FlowError(f"{where}: an effect is a name or a one-key mapping, not {item!r}")
-        if name not in EFFECTS:
-            raise FlowError(f"{where}: unknown effect `{name}` (known: {', '.join(sorted(EFFECTS))})")
-        if EFFECTS[name] != (arg is not None):
-            raise FlowError(f"{where}: effect `{name}` {'needs' if EFFECTS[name] else 'takes no'} argument")
-        effects.append(Effect(name, arg))
-    return tuple(effects)
+            raise FlowError(f"{where}: an action is a name or a one-key mapping, not {item!r}")
+        spec = registry.actions.get(name)
+        if spec is None:
+            raise FlowError(f"{where}: unknown action `{name}` (known: {', '.join(sorted(registry.actions))})")
+        takes = spec.arguments is not None
+        if takes != (arg is not None):
+            raise FlowError(f"{where}: action `{name}` {'needs' if takes else 'takes no'} argument")
+        if takes and arg not in spec.arguments:
+            raise FlowError(f"{where}: action `{name}` takes one of {sorted(map(str, spec.arguments))}, not `{arg}`")
+        calls.append(ActionCall(name, arg))
+    return tuple(calls)
 
 
 def _target(raw: Any) -> str | None:
     return None if raw is None else str(raw)
 
 
-def _state(flow: str, state_id: str, raw: Any, where: str, line: int) -> State:
+def _state(flow: str, state_id: str, raw: Any, where: str, line: int, registry: Registry) -> State:
     if not isinstance(raw, dict):
         raise FlowError(f"{where}: a state is a mapping")
     unknown = set(raw) - {
@@ -176,12 +172,12 @@ def _state(flow: str, state_id: str, raw: Any, where: str, line: int) -> State:
                 label=Text(context, str(item["label"])),
                 value=str(item.get("value", key)),
                 next=_target(item.get("next")),
-                effects=_effects(item.get("do"), f"{where} option {key}"),
+                actions=_actions(item.get("do"), f"{where} option {key}", registry),
             )
         )
     choose = raw.get("choose")
-    if choose is not None and choose not in DYNAMIC_CHOICES:
-        raise FlowError(f"{where}: `choose` must be one of {sorted(DYNAMIC_CHOICES)}")
+    if choose is not None and choose not in registry.menus:
+        raise FlowError(f"{where}: `choose` must be one of {sorted(registry.menus)}")
     if options and choose:
         raise FlowError(f"{where}: use `options` or `choose`, not both")
     text_input = raw.get("input") == "text"
@@ -206,7 +202,7 @@ def _state(flow: str, state_id: str, raw: Any, where: str, line: int) -> State:
         skip_if=raw.get("skip_if"),
         branch=tuple(branch),
         next=_target(raw.get("next")),
-        effects=_effects(raw.get("do"), where),
+        actions=_actions(raw.get("do"), where, registry),
         all_languages=bool(raw.get("all_languages", False)),
         line=line,
     )
@@ -225,7 +221,8 @@ def _state_lines(source: str) -> dict[str, int]:
     return lines
 
 
-def load_flow(path: Path) -> Flow:
+def load_flow(path: Path, registry: Registry) -> Flow:
+    """One document, its actions and data menus checked against `registry`; FlowError names what is wrong."""
     source = path.read_text(encoding="utf-8")
     try:
         raw = yaml.safe_load(source)
@@ -238,7 +235,7 @@ def load_flow(path: Path) -> Flow:
     if name != path.stem:
         raise FlowError(f"{path.name}: `flow: {name}` must match the file name")
     states = {
-        str(sid): _state(name, str(sid), body, f"{path.name}: state `{sid}`", lines.get(str(sid), 0))
+        str(sid): _state(name, str(sid), body, f"{path.name}: state `{sid}`", lines.get(str(sid), 0), registry)
         for sid, body in raw["states"].items()
     }
     start = raw.get("start")
@@ -252,6 +249,6 @@ def load_flow(path: Path) -> Flow:
     )
 
 
-def load_flows(directory: Path) -> FlowSet:
-    flows = {flow.name: flow for flow in map(load_flow, sorted(directory.glob("*.yaml")))}
-    return FlowSet(flows=flows)
+def load_flows(directory: Path, registry: Registry) -> FlowSet:
+    flows = {flow.name: flow for flow in (load_flow(path, registry) for path in sorted(directory.glob("*.yaml")))}
+    return FlowSet(flows=flows, registry=registry)

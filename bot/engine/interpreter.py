@@ -1,8 +1,11 @@
-"""The flow interpreter: (flows, session, context, input) -> (session, replies, actions).
+"""The flow interpreter: (flows, position, context, input) -> (position, replies, actions).
 
 Pure: no I/O, no clock, no randomness. Everything it may know about the person
 and the world comes in through `Context`; everything it wants done goes out as
 `Action`s for the conversation layer to carry out.
+
+A position is where a conversation waits, as a plain dict the conversation layer keeps between
+messages: `{"flow", "state", "vars"}`, and `"parked": True` at the main menu after a flow's end.
 """
 
 import copy
@@ -10,7 +13,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.engine.flow import Effect, FlowSet, Option, State, Text
+from bot.engine.actions import OPT_IN, OPT_OUT
+from bot.engine.flow import ActionCall, FlowSet, Option, State, Text
 from bot.engine.matching import answer_key
 from bot.engine.texts import EMPTY_TEXT_HINT, HELP, INVALID_CHOICE_HINT, OPTED_IN, OPTED_OUT
 
@@ -53,7 +57,7 @@ class Reply:
 
 @dataclass(frozen=True)
 class Action:
-    """An effect to carry out, with the values known when it was triggered."""
+    """An action to carry out, with the values known when it was triggered."""
 
     name: str
     arg: str | None
@@ -62,19 +66,11 @@ class Action:
 
 @dataclass(frozen=True)
 class Turn:
-    # None when nothing is pending (a refusal, an opt-out); a finished flow parks at the main menu.
-    session: dict | None
+    # Where the next message is read. None when nothing waits (a refusal, an opt-out); a finished
+    # flow parks at the main menu.
+    position: dict | None
     replies: tuple[Reply, ...]
     actions: tuple[Action, ...]
-
-
-# How each effect changes the facts the rest of the turn sees.
-_FACT_UPDATES = {
-    "set_language": lambda values: {"language": values.get("language")},
-    "set_site": lambda values: {"site": values.get("site")},
-    "accept_consent": lambda values: {"consent": True},
-    "refuse_consent": lambda values: {"consent": False},
-}
 
 
 class _Run:
@@ -100,12 +96,11 @@ class _Run:
             return tuple((str(i), choice) for i, choice in enumerate(choices, start=1))
         return tuple((o.key, o) for o in state.options)
 
-    def apply(self, effects: tuple[Effect, ...]) -> None:
-        for effect in effects:
-            self.actions.append(Action(effect.name, effect.arg, self.values()))
-            update = _FACT_UPDATES.get(effect.name)
-            if update:
-                self.facts.update(update(self.values()))
+    def apply(self, calls: tuple[ActionCall, ...]) -> None:
+        for call in calls:
+            self.actions.append(Action(call.name, call.arg, self.values()))
+            # What the action will change of the person, the rest of the turn already sees.
+            self.facts.update(self.flows.registry.actions[call.name].facts(self.values()))
 
     def show(self, state: State, hint: Text | None = None) -> None:
         self.replies.append(
@@ -146,7 +141,7 @@ class _Run:
                 self.show(state)
                 if state.waits:
                     return {"flow": flow, "state": state_id, "vars": self.vars}
-                self.apply(state.effects)
+                self.apply(state.actions)
                 target = self.following(state)
             if not target:
                 return self.end()
@@ -169,11 +164,11 @@ class _Run:
                 self.vars[state.save] = chosen.value
                 for name, value in getattr(chosen, "attrs", {}).items():
                     self.vars[f"{state.save}_{name}"] = value
-            self.apply(getattr(chosen, "effects", ()) + state.effects)
+            self.apply(getattr(chosen, "actions", ()) + state.actions)
         elif state.text_input and text.strip():
             if state.save:
                 self.vars[state.save] = text.strip()
-            self.apply(state.effects)
+            self.apply(state.actions)
         else:
             hint = INVALID_CHOICE_HINT if state.is_menu else EMPTY_TEXT_HINT
             self.show(state, hint=hint)
@@ -181,8 +176,8 @@ class _Run:
         target = self.following(state, chosen)
         return self.enter(*self.flows.resolve(flow, target)) if target else self.end()
 
-    def turn(self, session: dict | None) -> Turn:
-        return Turn(session, tuple(self.replies), tuple(self.actions))
+    def turn(self, position: dict | None) -> Turn:
+        return Turn(position, tuple(self.replies), tuple(self.actions))
 
 
 def question(flows: FlowSet, state: State, context: Context) -> Reply:
@@ -198,36 +193,36 @@ def start(flows: FlowSet, context: Context) -> Turn:
     return run.turn(run.enter(flows.entry, flows.flows[flows.entry].start))
 
 
-def step(flows: FlowSet, session: dict | None, context: Context, text: str) -> Turn:
-    """Advance a conversation by one inbound message."""
+def step(flows: FlowSet, position: dict | None, context: Context, text: str) -> Turn:
+    """Advance a conversation by one inbound message, from where it waits (None: nowhere)."""
     said = answer_key(text)
     keyword = next((meaning for meaning, words in context.keywords.items() if said in words), None)
     if context.facts.get("opted_out"):
         if keyword != "start":
             return Turn(None, (), ())  # an opted-out number is sent nothing, not even a second confirmation
         turn = start(flows, context)
-        return Turn(turn.session, (Reply(OPTED_IN), *turn.replies), (Action("opt_in", None, {}), *turn.actions))
+        return Turn(turn.position, (Reply(OPTED_IN), *turn.replies), (Action(OPT_IN, None, {}), *turn.actions))
     if keyword == "stop":
-        return Turn(None, (Reply(OPTED_OUT),), (Action("opt_out", None, {}),))
+        return Turn(None, (Reply(OPTED_OUT),), (Action(OPT_OUT, None, {}),))
     if keyword == "help":  # the question being asked stays open
         help_text = Reply(HELP, all_languages=not context.facts.get("language"))
-        return Turn(copy.deepcopy(session), (help_text,), ())
+        return Turn(copy.deepcopy(position), (help_text,), ())
     if keyword in ("menu", "start"):
         return start(flows, context)
-    if not _waiting(flows, session):
+    if not _waiting(flows, position):
         # No conversation (new, or expired), or one left where an edited flow no longer asks anything.
         # The message is not read as an answer: its question is unknown, so guessing could misfile it.
         return start(flows, context)
-    run = _Run(flows, context, session.get("vars", {}))
-    state = flows.state(session["flow"], session["state"])
-    if session.get("parked") and run.match(state, text) is None:
+    run = _Run(flows, context, position.get("vars", {}))
+    state = flows.state(position["flow"], position["state"])
+    if position.get("parked") and run.match(state, text) is None:
         return start(flows, context)  # "merci" after a confirmation: the menu, without a scolding hint
-    return run.turn(run.answer(session["flow"], state, text))
+    return run.turn(run.answer(position["flow"], state, text))
 
 
-def _waiting(flows: FlowSet, session: dict | None) -> bool:
+def _waiting(flows: FlowSet, position: dict | None) -> bool:
     return (
-        session is not None
-        and flows.has(session.get("flow"), session.get("state"))
-        and flows.state(session["flow"], session["state"]).waits
+        position is not None
+        and flows.has(position.get("flow"), position.get("state"))
+        and flows.state(position["flow"], position["state"]).waits
     )

@@ -15,8 +15,9 @@ from babel.messages.pofile import read_po
 
 from bot.engine.flow import FlowSet, load_flows
 from bot.engine.interpreter import Choice, Context, Turn, step
+from bot.flows import REGISTRY
 from bot.i18n import DOMAIN, Catalogues
-from bot.outcomes import ASSEMBLY_LABEL
+from bot.menus.assemblies import choice as assembly_choice
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOWS_DIR = ROOT / "flows"
@@ -28,14 +29,8 @@ SITES = (Choice("niamana", "Niamana"), Choice("senou", "Sénou"), Choice("faladi
 
 
 def assembly(number: int, site: str, title: str, when: datetime, place: str, *, full=False, mine=False, reference=None):
-    """One upcoming assembly as a menu choice, built the way bot/conversation.py `_assemblies` builds it."""
-    return Choice(
-        value=str(number),
-        label=ASSEMBLY_LABEL,
-        group=site,
-        params={"title": title, "when": when, "place": place},
-        attrs={"title": title, "when": when, "full": full, "mine": mine, "reference": reference},
-    )
+    """One upcoming assembly as a menu choice, built as the `assemblies` data menu builds it."""
+    return assembly_choice(number, site, title, when, place, full=full, mine=mine, reference=reference)
 
 
 # The upcoming assemblies of every site, soonest first (the flow keeps those of the person's site).
@@ -58,7 +53,7 @@ def flows_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def flows() -> FlowSet:
-    return load_flows(FLOWS_DIR)
+    return load_flows(FLOWS_DIR, REGISTRY)
 
 
 @pytest.fixture(scope="session")
@@ -98,28 +93,28 @@ def make_context(catalogues):
 
 
 class Phone:
-    """One person writing to baro: keeps the session between messages, remembers what the
-    actions change about the contact (as bot/effects.py does), and shows each answer the way
-    the person reads it, rendered by the Catalogues in the contact's language."""
+    """One person writing to baro: keeps where the conversation waits between messages, remembers
+    what the actions change about the contact (each action's registered `facts`), and shows each
+    answer the way the person reads it, rendered by the Catalogues in the contact's language."""
 
-    def __init__(self, flows: FlowSet, catalogues: Catalogues, make_context, session=None, choices=None, **facts):
+    def __init__(self, flows: FlowSet, catalogues: Catalogues, make_context, position=None, choices=None, **facts):
         self.flows = flows
         self.choices = choices
         self.catalogues = catalogues
         self.make_context = make_context
         self.facts = {"language": None, "consent": False, "site": None, "opted_out": False, **facts}
-        self.session = session
+        self.position = position
         self.turn: Turn | None = None
 
     def send(self, text: str, reference: str | None = None, **outcome) -> str:
         """Send one SMS; returns the reply text as it appears on the phone ('' when none).
 
-        `reference` and `outcome` are what the conversation layer passes to render after carrying
-        out the actions (bot/effects.py Outcome.values: reference, signup, status)."""
-        self.turn = step(self.flows, self.session, self.make_context(self.choices, **self.facts), text)
-        self.session = self.turn.session
+        `reference` and `outcome` are what the conversation passes to render after carrying out
+        the actions (bot.actions.base.Outcome.values: reference, signup, status)."""
+        self.turn = step(self.flows, self.position, self.make_context(self.choices, **self.facts), text)
+        self.position = self.turn.position
         self._carry_out()
-        # As bot/conversation.py: the contact's language, else the one the actions carried
+        # As the conversation does: the contact's language, else the one the actions carried
         # (a refusal erases the language, but the goodbye is still in the chosen language).
         lang = self.facts["language"] or next(
             (a.values["language"] for a in self.turn.actions if a.values.get("language")), None
@@ -129,18 +124,7 @@ class Phone:
 
     def _carry_out(self) -> None:
         for action in self.turn.actions:
-            if action.name == "set_language":
-                self.facts["language"] = action.values["language"]
-            elif action.name == "set_site":
-                self.facts["site"] = action.values["site"]
-            elif action.name == "accept_consent":
-                self.facts["consent"] = True
-            elif action.name == "refuse_consent":
-                self.facts.update(consent=False, language=None, site=None)
-            elif action.name == "opt_out":
-                self.facts["opted_out"] = True
-            elif action.name == "opt_in":
-                self.facts["opted_out"] = False
+            self.facts.update(REGISTRY.actions[action.name].facts(action.values))
 
     @property
     def actions(self) -> list[str]:
@@ -157,7 +141,7 @@ class Phone:
     def waiting_at(self) -> str | None:
         """`flow.state` the next message will answer (`main.menu` after a flow's last message too),
         or None when nothing waits (a refusal, an opt-out, HELP with no conversation)."""
-        return f"{self.session['flow']}.{self.session['state']}" if self.session else None
+        return f"{self.position['flow']}.{self.position['state']}" if self.position else None
 
 
 @pytest.fixture
@@ -165,8 +149,8 @@ def phone(flows, catalogues, make_context):
     """A phone factory: `phone()` is a number baro has never seen; pass facts for a known contact,
     and `choices` to replace data menus (assemblies, my_references) for this person."""
 
-    def make(session=None, choices=None, **facts) -> Phone:
-        return Phone(flows, catalogues, make_context, session=session, choices=choices, **facts)
+    def make(position=None, choices=None, **facts) -> Phone:
+        return Phone(flows, catalogues, make_context, position=position, choices=choices, **facts)
 
     return make
 

@@ -8,6 +8,7 @@ import pytest
 
 from bot.engine.check import check_flows, load_and_check
 from bot.engine.flow import load_flows
+from bot.flows import REGISTRY
 
 
 class AllTranslated:
@@ -35,7 +36,7 @@ class CataloguesExcept:
 
 
 def problems_of(flow_copy, texts=None):
-    _flows, problems = load_and_check(flow_copy.dir, texts or AllTranslated())
+    _flows, problems = load_and_check(flow_copy.dir, REGISTRY, texts or AllTranslated())
     return problems
 
 
@@ -44,7 +45,7 @@ def problems_of(flow_copy, texts=None):
 
 
 def test_the_real_flows_with_the_real_catalogues_have_no_problem(flows_dir, catalogues):
-    flows, problems = load_and_check(flows_dir, catalogues)
+    flows, problems = load_and_check(flows_dir, REGISTRY, catalogues)
 
     assert problems == []
     assert set(flows.flows) == {"welcome", "main", "complaint", "need", "assembly", "confidential", "followup"}
@@ -207,14 +208,52 @@ def test_an_option_label_missing_in_one_language_is_named_with_the_language(flow
 
 
 def test_a_new_text_not_yet_translated_is_named_for_each_language(flow_copy, catalogues):
+    def reword(doc):
+        doc["states"]["category"]["options"][0]["label"] = "A place to live"
+
+    flow_copy.edit("need", reword)
+
+    assert problems_of(flow_copy, catalogues) == [
+        "need.yaml: state `category`: no `fr` text for 'A place to live'",
+        "need.yaml: state `category`: no `bm` text for 'A place to live'",
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# A menu may only save the codes its flow's actions accept (bot.vocabulary).
+
+
+def test_a_category_that_is_not_in_the_vocabulary_is_named(flow_copy):
     def add_option(doc):
         doc["states"]["category"]["options"].insert(-1, {"label": "Land", "value": "land"})
 
     flow_copy.edit("need", add_option)
 
-    assert problems_of(flow_copy, catalogues) == [
-        "need.yaml: state `category`: no `fr` text for 'Land'",
-        "need.yaml: state `category`: no `bm` text for 'Land'",
+    assert problems_of(flow_copy) == [
+        "need.yaml: state `category`: option 9 saves `land` as `category`, not one of documents, education, food,"
+        " health, livelihoods, other, security, shelter, water_sanitation"
+    ]
+
+
+def test_a_category_of_another_kind_is_named(flow_copy):
+    def offer_violence(doc):
+        doc["states"]["category"]["options"][0]["value"] = "violence"
+
+    flow_copy.edit("complaint", offer_violence)
+
+    assert [problem.split(",")[0] for problem in problems_of(flow_copy)] == [
+        "complaint.yaml: state `category`: option 1 saves `violence` as `category`"
+    ]
+
+
+def test_a_call_back_answer_outside_the_vocabulary_is_named(flow_copy):
+    def add_answer(doc):
+        doc["states"]["callback"]["options"].append({"label": "Maybe", "value": "maybe"})
+
+    flow_copy.edit("confidential", add_answer)
+
+    assert problems_of(flow_copy) == [
+        "confidential.yaml: state `callback`: option 4 saves `maybe` as `callback`, not one of no, other, this_number"
     ]
 
 
@@ -260,7 +299,7 @@ def test_documents_that_cannot_load_are_all_named_and_nothing_is_loaded(flow_cop
     flow_copy.write("need", "flow: need\nstart: site\nstates:\n  site: [unclosed\n")
     flow_copy.edit("complaint", lambda doc: doc["states"]["site"].update(ask="again"))
 
-    flows, problems = load_and_check(flow_copy.dir, AllTranslated())
+    flows, problems = load_and_check(flow_copy.dir, REGISTRY, AllTranslated())
 
     assert flows is None
     assert len(problems) == 2
@@ -271,7 +310,7 @@ def test_documents_that_cannot_load_are_all_named_and_nothing_is_loaded(flow_cop
 def test_a_flow_set_with_problems_is_still_returned_with_them(flow_copy):
     flow_copy.edit("complaint", lambda doc: doc["states"]["category"].update(next="descripton"))
 
-    flows, problems = load_and_check(flow_copy.dir, AllTranslated())
+    flows, problems = load_and_check(flow_copy.dir, REGISTRY, AllTranslated())
 
     assert set(flows.flows) == {"welcome", "main", "complaint", "need", "assembly", "confidential", "followup"}
     assert problems == ["complaint.yaml: state `category`: goes to unknown target `descripton`"]
@@ -280,6 +319,6 @@ def test_a_flow_set_with_problems_is_still_returned_with_them(flow_copy):
 def test_check_flows_reports_for_a_flow_set_loaded_elsewhere(flow_copy):
     flow_copy.edit("complaint", lambda doc: doc["states"]["site"].pop("next"))
 
-    assert check_flows(load_flows(flow_copy.dir), AllTranslated()) == [
+    assert check_flows(load_flows(flow_copy.dir, REGISTRY), AllTranslated()) == [
         "complaint.yaml: state `site`: `skip_if` needs a `next` to skip to"
     ]

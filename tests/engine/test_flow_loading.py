@@ -5,7 +5,8 @@ import dataclasses
 import pytest
 
 from bot.engine.check import load_and_check
-from bot.engine.flow import Effect, FlowError, Text, load_flow, load_flows
+from bot.engine.flow import ActionCall, FlowError, Text, load_flow, load_flows
+from bot.flows import REGISTRY
 
 # ---------------------------------------------------------------------------------------------
 # The real flows.
@@ -62,7 +63,7 @@ def test_each_text_carries_its_flow_and_state_as_translation_context(flows):
     assert flows.state("need", "site").prompt == Text("need.site", "Which site do you live in?")
 
 
-def test_the_effects_and_the_kinds_of_question_are_read(flows):
+def test_the_actions_and_the_kinds_of_question_are_read(flows):
     language = flows.state("welcome", "language")
     description = flows.state("complaint", "description")
     consent = flows.state("welcome", "consent")
@@ -73,16 +74,16 @@ def test_the_effects_and_the_kinds_of_question_are_read(flows):
         "language",
         True,
     )
-    assert language.effects == (Effect("set_language"),)
+    assert language.actions == (ActionCall("set_language"),)
     assert (description.text_input, description.save, description.is_menu, description.waits) == (
         True,
         "text",
         False,
         True,
     )
-    assert description.effects == (Effect("submit", "complaint"),)
-    assert flows.state("need", "description").effects == (Effect("submit", "need"),)
-    assert [o.effects for o in consent.options] == [(Effect("accept_consent"),), (Effect("refuse_consent"),)]
+    assert description.actions == (ActionCall("submit", "complaint"),)
+    assert flows.state("need", "description").actions == (ActionCall("submit", "need"),)
+    assert [o.actions for o in consent.options] == [(ActionCall("accept_consent"),), (ActionCall("refuse_consent"),)]
     assert flows.state("complaint", "site").choose == "sites"
     assert not flows.state("complaint", "done").waits
 
@@ -102,9 +103,12 @@ def test_the_assembly_menu_is_filtered_by_site_and_branches_on_what_was_chosen(f
     assert pick.branch == (("assembly_mine", "already"), ("assembly_full", "full"))
     assert pick.next == "confirm"
     assert pick.targets == ("confirm", "none_coming", "already", "full")
-    assert [o.effects for o in flows.state("assembly", "confirm").options] == [(Effect("sign_up", "confirmed"),), ()]
-    assert [o.effects for o in flows.state("assembly", "full").options] == [(Effect("sign_up", "waitlist"),), ()]
-    assert [o.effects for o in flows.state("assembly", "none_coming").options] == [(Effect("notify_assemblies"),), ()]
+    def actions(state: str) -> list:
+        return [option.actions for option in flows.state("assembly", state).options]
+
+    assert actions("confirm") == [(ActionCall("sign_up", "confirmed"),), ()]
+    assert actions("full") == [(ActionCall("sign_up", "waitlist"),), ()]
+    assert actions("none_coming") == [(ActionCall("notify_assemblies"),), ()]
 
 
 def test_menus_that_also_take_words_are_read_as_both(flows):
@@ -119,8 +123,8 @@ def test_menus_that_also_take_words_are_read_as_both(flows):
         True,
         "reference",
     )
-    assert reference.effects == (Effect("lookup_reference"),)
-    assert flows.state("confidential", "done").effects == (Effect("submit", "confidential"),)
+    assert reference.actions == (ActionCall("lookup_reference"),)
+    assert flows.state("confidential", "done").actions == (ActionCall("submit", "confidential"),)
     assert not flows.state("confidential", "done").waits
 
 
@@ -140,7 +144,7 @@ def test_a_flow_without_a_flow_key_takes_its_name_from_the_file(tmp_path):
     path = tmp_path / "survey.yaml"
     path.write_text("start: ask\nstates:\n  ask:\n    prompt: Any idea?\n    input: text\n", encoding="utf-8")
 
-    flow = load_flow(path)
+    flow = load_flow(path, REGISTRY)
 
     assert (flow.name, flow.start, flow.version, flow.states["ask"].prompt) == (
         "survey",
@@ -184,23 +188,23 @@ STATE = "  a:\n    prompt: Hello\n"
         ),
         pytest.param(
             "start: a\nstates:\n" + STATE + "    do: [send_sms]\n",
-            "report.yaml: state `a`: unknown effect `send_sms`",
-            id="unknown-effect",
+            "report.yaml: state `a`: unknown action `send_sms`",
+            id="unknown-action",
         ),
         pytest.param(
             "start: a\nstates:\n" + STATE + "    options:\n      - {label: X, next: a, do: [notify]}\n",
-            "report.yaml: state `a` option 1: unknown effect `notify`",
-            id="unknown-option-effect",
+            "report.yaml: state `a` option 1: unknown action `notify`",
+            id="unknown-option-action",
         ),
         pytest.param(
             "start: a\nstates:\n" + STATE + "    do: [submit]\n",
-            "report.yaml: state `a`: effect `submit` needs argument",
-            id="effect-without-argument",
+            "report.yaml: state `a`: action `submit` needs argument",
+            id="action-without-argument",
         ),
         pytest.param(
             "start: a\nstates:\n" + STATE + "    do: [{set_language: fr}]\n",
-            "report.yaml: state `a`: effect `set_language` takes no argument",
-            id="effect-with-argument",
+            "report.yaml: state `a`: action `set_language` takes no argument",
+            id="action-with-argument",
         ),
         pytest.param(
             "start: a\nstates:\n" + STATE + "    do: set_language\n",
@@ -209,8 +213,8 @@ STATE = "  a:\n    prompt: Hello\n"
         ),
         pytest.param(
             "start: a\nstates:\n" + STATE + "    do: [{submit: complaint, set_site: x}]\n",
-            "report.yaml: state `a`: an effect is a name or a one-key mapping",
-            id="effect-two-keys",
+            "report.yaml: state `a`: an action is a name or a one-key mapping",
+            id="action-two-keys",
         ),
         pytest.param(
             "start: a\nstates:\n  a:\n    input: text\n",
@@ -264,7 +268,7 @@ def test_a_document_that_cannot_load_is_a_flow_error_naming_the_file(tmp_path, d
     path.write_text(document, encoding="utf-8")
 
     with pytest.raises(FlowError) as error:
-        load_flow(path)
+        load_flow(path, REGISTRY)
 
     assert str(error.value).startswith(message)
 
@@ -272,8 +276,8 @@ def test_a_document_that_cannot_load_is_a_flow_error_naming_the_file(tmp_path, d
 def test_loading_a_directory_with_one_broken_document_names_that_document(flow_copy):
     flow_copy.edit("need", lambda doc: doc["states"]["description"].update(do=["submit_need"]))
 
-    with pytest.raises(FlowError, match=r"^need\.yaml: state `description`: unknown effect `submit_need`"):
-        load_flows(flow_copy.dir)
+    with pytest.raises(FlowError, match=r"^need\.yaml: state `description`: unknown action `submit_need`"):
+        load_flows(flow_copy.dir, REGISTRY)
 
 
 NOT_A_FLOW = [
@@ -291,7 +295,7 @@ def test_valid_yaml_that_is_not_a_flow_is_a_flow_error_naming_the_file(tmp_path,
     path.write_text(document, encoding="utf-8")
 
     with pytest.raises(FlowError, match=r"^report\.yaml: "):
-        load_flow(path)
+        load_flow(path, REGISTRY)
 
 
 @pytest.mark.parametrize("document", NOT_A_FLOW)
@@ -304,7 +308,7 @@ def test_the_validator_names_a_document_that_is_not_a_flow(flow_copy, document):
         def translated(self, lang, text):
             return text.msgid
 
-    flows, problems = load_and_check(flow_copy.dir, AllTranslated())
+    flows, problems = load_and_check(flow_copy.dir, REGISTRY, AllTranslated())
 
     assert flows is None
     assert [problem.split(":")[0] for problem in problems] == ["need.yaml"]

@@ -11,10 +11,12 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from babel.dates import format_datetime
 
+from bot.actions.sign_up import SIGNED_UP, WAITLISTED
+from bot.actions.status_texts import NOT_FOUND, STATUS
 from bot.engine.flow import Text, load_flows
 from bot.engine.interpreter import Action, Choice, start, step
 from bot.engine.texts import HELP
-from bot.outcomes import NOT_FOUND, SIGNED_UP, STATUS, WAITLISTED
+from bot.flows import REGISTRY
 
 # ---------------------------------------------------------------------------------------------
 # The screens, as the person reads them.
@@ -258,7 +260,7 @@ def test_refusing_the_notice_says_goodbye_in_the_chosen_language_and_ends_the_co
     assert person.send("2") == REFUSED[lang]
     assert person.actions == ["refuse_consent"]
     assert person.action("refuse_consent").values["language"] == lang
-    assert person.session is None
+    assert person.position is None
 
 
 @BOTH
@@ -270,7 +272,7 @@ def test_after_refusing_nothing_waits_and_the_next_message_starts_with_the_langu
     person.send("Bonjour")
     person.send("1" if lang == "fr" else "2")
     assert person.send("2") == REFUSED[lang]
-    assert person.session is None
+    assert person.position is None
 
     assert person.send(again) == screen.welcome
     assert person.actions == []
@@ -284,7 +286,7 @@ def test_refusing_after_a_language_chosen_on_an_earlier_day_waits_for_nothing_ei
     person.send("I ni ce")
 
     assert person.send("2") == REFUSED["bm"]
-    assert person.session is None
+    assert person.position is None
     assert person.send("1") == screen.welcome
 
 
@@ -343,7 +345,7 @@ def test_start_without_a_message_opens_on_the_main_menu_for_a_known_contact(flow
     turn = start(flows, make_context(language="fr", consent=True))
 
     assert "\n".join(catalogues.render(r, "fr") for r in turn.replies) == MAIN_MENU["fr"]
-    assert turn.session == {"flow": "main", "state": "menu", "vars": {}}
+    assert turn.position == {"flow": "main", "state": "menu", "vars": {}}
     assert turn.actions == ()
 
 
@@ -375,7 +377,7 @@ def test_a_complaint_asks_site_then_category_then_words_and_submits_them(phone, 
         "site": "senou",
         "language": lang,
     }
-    assert person.session == PARKED
+    assert person.position == PARKED
 
 
 def test_a_complaint_does_not_ask_the_site_again_when_it_is_known(phone):
@@ -396,9 +398,8 @@ def test_a_complaint_does_not_ask_the_site_again_when_it_is_known(phone):
 
 
 def test_the_description_is_kept_as_written_without_surrounding_spaces(phone):
-    person = returning(
-        phone, "bm", site="faladie", session={"flow": "complaint", "state": "description", "vars": {"category": "food"}}
-    )
+    at_description = {"flow": "complaint", "state": "description", "vars": {"category": "food"}}
+    person = returning(phone, "bm", site="faladie", position=at_description)
 
     person.send("  Dumuni tɛ sɔrɔ  \n", reference=REFERENCE)
 
@@ -406,7 +407,8 @@ def test_the_description_is_kept_as_written_without_surrounding_spaces(phone):
 
 
 def test_the_confirmation_leaves_the_placeholder_visible_if_no_reference_was_given(phone):
-    person = returning(phone, "fr", session={"flow": "complaint", "state": "description", "vars": {"category": "food"}})
+    at_description = {"flow": "complaint", "state": "description", "vars": {"category": "food"}}
+    person = returning(phone, "fr", position=at_description)
 
     assert person.send("Rien à manger") == COMPLAINT_DONE["fr"].format("{reference}")
 
@@ -433,7 +435,7 @@ def test_a_need_asks_site_then_category_including_work_and_income_then_words(pho
         "niamana",
         "Je cherche du travail de maçon",
     )
-    assert person.session == PARKED
+    assert person.position == PARKED
 
 
 def test_a_need_does_not_ask_the_site_again_when_it_is_known(phone):
@@ -525,7 +527,7 @@ def test_an_assembly_sign_up_lists_the_sites_assemblies_then_confirms_and_signs_
         "assembly_title": "Assemblée des femmes",
         "assembly_when": FEMMES,
     }
-    assert person.session == PARKED
+    assert person.position == PARKED
 
 
 @BOTH
@@ -551,7 +553,7 @@ def test_the_list_is_numbered_from_1_among_the_sites_assemblies_only(phone, lang
     person.send("3")
 
     assert person.send("2") == FULL[lang]
-    assert person.session["vars"]["assembly"] == "12"
+    assert person.position["vars"]["assembly"] == "12"
 
 
 @BOTH
@@ -579,7 +581,7 @@ def test_a_full_assembly_offers_its_waiting_list_and_yes_puts_the_person_on_it(p
     assert said == screen.signed(lang, WAITLISTED, SIGNUP_REFERENCE)
     assert person.actions == ["sign_up"]
     assert (person.action("sign_up").arg, person.action("sign_up").values["assembly"]) == ("waitlist", "12")
-    assert person.session == PARKED
+    assert person.position == PARKED
 
 
 @BOTH
@@ -600,7 +602,7 @@ def test_an_assembly_the_person_is_already_signed_up_for_says_so_with_its_refere
 
     assert person.send("3", reference="OTHER1") == screen.already(lang, "M4RX7Q")  # the sign-up's own reference
     assert person.actions == []
-    assert person.session == PARKED
+    assert person.position == PARKED
 
 
 @BOTH
@@ -625,7 +627,7 @@ def test_a_site_without_assemblies_says_so_and_yes_asks_to_be_told_of_the_next(p
     assert person.send("1") == NOTED[lang]
     assert person.actions == ["notify_assemblies"]
     assert person.action("notify_assemblies").values["site"] == "faladie"
-    assert person.session == PARKED
+    assert person.position == PARKED
 
 
 @BOTH
@@ -771,7 +773,7 @@ def test_a_confidential_report_asks_what_happened_details_and_call_back_then_rea
         "language": lang,
     }
     assert "callback_details" not in values
-    assert chat.person.session == PARKED
+    assert chat.person.position == PARKED
 
 
 @BOTH
@@ -795,7 +797,7 @@ def test_zero_goes_on_without_saying_more_and_no_call_back_is_kept(phone, lang):
     chat.send("3")
 
     assert chat.send("0") == CALLBACK[lang]
-    assert chat.person.session["vars"]["text"] == ""
+    assert chat.person.position["vars"]["text"] == ""
     assert chat.send("3", reference=REFERENCE) == CONFIDENTIAL_DONE[lang].format(REFERENCE)
 
     assert [(a.name, a.arg) for a in chat.actions] == [("submit", "confidential")]
@@ -825,7 +827,7 @@ def test_a_call_back_elsewhere_asks_how_and_keeps_the_answer_as_call_back_detail
         "callback": "other",
         "callback_details": "76 12 34 56, après 18h",
     }
-    assert chat.person.session == PARKED
+    assert chat.person.position == PARKED
 
 
 @BOTH
@@ -839,7 +841,7 @@ def test_a_confidential_report_never_asks_the_site(phone, screen, lang):
 @BOTH
 def test_the_call_back_question_takes_only_its_numbers(phone, lang):
     at_callback = {"flow": "confidential", "state": "callback", "vars": {"category": "other", "text": ""}}
-    person = returning(phone, lang, session=at_callback)
+    person = returning(phone, lang, position=at_callback)
 
     for answer in ("4", "Oui", "ce soir"):
         assert person.send(answer) == PICK_A_NUMBER[lang] + "\n" + CALLBACK[lang]
@@ -850,20 +852,20 @@ def test_the_call_back_question_takes_only_its_numbers(phone, lang):
 @BOTH
 def test_an_empty_answer_to_the_details_question_asks_again(phone, lang):
     person = returning(
-        phone, lang, session={"flow": "confidential", "state": "details", "vars": {"category": "threat"}}
+        phone, lang, position={"flow": "confidential", "state": "details", "vars": {"category": "threat"}}
     )
 
     said = person.send("   ")
     assert said.endswith(CONFIDENTIAL_DETAILS[lang]) and said != CONFIDENTIAL_DETAILS[lang]  # with a hint
     assert person.actions == []
     assert person.waiting_at == "confidential.details"
-    assert "text" not in person.session["vars"]
+    assert "text" not in person.position["vars"]
 
 
 @BOTH
 def test_an_empty_call_back_details_asks_for_words(phone, lang):
     vars_ = {"category": "threat", "text": "", "callback": "other"}
-    person = returning(phone, lang, session={"flow": "confidential", "state": "how", "vars": vars_})
+    person = returning(phone, lang, position={"flow": "confidential", "state": "how", "vars": vars_})
 
     assert person.send("") == WRITE_IN_WORDS[lang] + "\n" + CALLBACK_HOW[lang]
     assert person.actions == []
@@ -875,7 +877,7 @@ def test_menu_in_the_middle_of_a_confidential_report_submits_nothing_and_forgets
     chat.send("1")
 
     assert chat.send("MENU") == MAIN_MENU["fr"]
-    assert chat.person.session == {"flow": "main", "state": "menu", "vars": {}}
+    assert chat.person.position == {"flow": "main", "state": "menu", "vars": {}}
     assert chat.actions == []
 
 
@@ -902,7 +904,7 @@ def test_follow_up_lists_the_persons_references_and_a_number_picks_one(phone, sc
     assert said == screen.status(lang, "P3HW9A", STATUS["in_progress"])
     assert person.actions == ["lookup_reference"]
     assert person.action("lookup_reference").values["reference"] == "P3HW9A"
-    assert person.session == PARKED
+    assert person.position == PARKED
 
 
 @BOTH
@@ -915,7 +917,7 @@ def test_follow_up_takes_a_reference_typed_instead_of_a_number(phone, screen, la
     assert said == screen.status(lang, "K7MP3X", STATUS["in_progress"])
     assert person.actions == ["lookup_reference"]
     assert person.action("lookup_reference").values["reference"] == "k7mp3x"  # as typed, spaces around dropped
-    assert person.session == PARKED
+    assert person.position == PARKED
 
 
 def test_a_listed_reference_typed_in_lower_case_is_that_choice(phone):
@@ -938,7 +940,7 @@ def test_follow_up_without_references_asks_to_type_one(phone, screen, lang):
     assert said == screen.status(lang, "K7Q2MX", STATUS["in_progress"])
     assert person.actions == ["lookup_reference"]
     assert person.action("lookup_reference").values["reference"] == "K7Q2MX"
-    assert person.session == PARKED
+    assert person.position == PARKED
 
 
 @BOTH
@@ -1025,7 +1027,7 @@ def test_an_answer_not_in_a_category_menu_repeats_it_and_keeps_what_was_answered
 
     assert person.send("10") == PICK_A_NUMBER[lang] + "\n" + COMPLAINT_CATEGORIES[lang]
     assert person.waiting_at == "complaint.category"
-    assert person.session["vars"]["site"] == "faladie"
+    assert person.position["vars"]["site"] == "faladie"
 
     person.send("1")
     person.send("Le toit fuit", reference=REFERENCE)
@@ -1061,7 +1063,7 @@ def test_an_empty_description_asks_for_words_and_waits_for_them(phone, lang, emp
     assert person.send(empty) == WRITE_IN_WORDS[lang] + "\n" + COMPLAINT_DESCRIPTION[lang]
     assert person.actions == []
     assert person.waiting_at == "complaint.description"
-    assert person.session["vars"]["category"] == "food"
+    assert person.position["vars"]["category"] == "food"
 
 
 @pytest.mark.parametrize("empty", ["", "  "])
@@ -1187,7 +1189,7 @@ def test_what_happened_can_be_answered_by_its_words_in_either_language(phone, la
     person.send("4")
 
     assert person.send(answer) == CONFIDENTIAL_DETAILS[lang]
-    assert person.session["vars"]["category"] in ("violence", "threat")
+    assert person.position["vars"]["category"] in ("violence", "threat")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1224,7 +1226,7 @@ def test_every_flows_last_message_leaves_the_main_menu_waiting_without_showing_i
     person = to_the_end(phone, lang, answers, choices)
 
     assert person.said and MAIN_MENU[lang] not in person.said  # the last message alone, no menu after it
-    assert person.session == PARKED
+    assert person.position == PARKED
     assert person.send("2") == NEED_CATEGORIES[lang]  # a main-menu answer, taken at once
     assert person.waiting_at == "need.category"
 
@@ -1290,7 +1292,7 @@ def test_help_right_after_a_confirmation_keeps_the_main_menu_waiting(phone, scre
     person = to_the_end(phone, lang, ["1", "3", "Pas de médecin"])
 
     assert person.send("AIDE") == screen.help(lang)
-    assert person.session == PARKED
+    assert person.position == PARKED
     assert person.send("5") == TYPE_REFERENCE[lang]
 
 
@@ -1300,7 +1302,7 @@ def test_stop_right_after_a_confirmation_opts_out_and_leaves_nothing_waiting(pho
 
     assert person.send("STOP") == OPTED_OUT[lang]
     assert person.actions == ["opt_out"]
-    assert person.session is None
+    assert person.position is None
     assert person.send("5") == ""
 
 
@@ -1309,7 +1311,7 @@ def test_menu_right_after_a_confirmation_shows_the_main_menu(phone, lang):
     person = to_the_end(phone, lang, ["4", "1", "0", "3"])
 
     assert person.send("MENU") == MAIN_MENU[lang]
-    assert person.session == {"flow": "main", "state": "menu", "vars": {}}
+    assert person.position == {"flow": "main", "state": "menu", "vars": {}}
 
 
 # Nothing of one flow's answers is carried into the next: after MENU or a finished flow the session
@@ -1326,7 +1328,7 @@ def test_nothing_from_a_confidential_report_left_behind_reaches_the_next_one(pho
     chat = Transcript(known(phone, lang))
     for answer in ENDINGS[ending]:
         chat.send(answer, reference=REFERENCE)
-    assert chat.person.session["vars"] == {}
+    assert chat.person.position["vars"] == {}
     assert chat.person.waiting_at == "main.menu"
 
     chat.actions.clear()
@@ -1341,10 +1343,10 @@ def test_nothing_from_a_confidential_report_left_behind_reaches_the_next_one(pho
 
 def test_nothing_from_a_complaint_reaches_the_need_written_after_it(phone):
     person = to_the_end(phone, "fr", ["1", "3", "Pas de médecin"])
-    assert person.session["vars"] == {}
+    assert person.position["vars"] == {}
 
     person.send("2")
-    assert person.session["vars"] == {}  # the site is the person's, not the complaint's: not asked again
+    assert person.position["vars"] == {}  # the site is the person's, not the complaint's: not asked again
     person.send("9")
     person.send("Du travail", reference=REFERENCE)
     values = person.action("submit").values
@@ -1363,7 +1365,7 @@ def test_menu_returns_to_the_main_menu_from_the_middle_of_a_complaint(phone, wor
 
     assert person.send(word) == MAIN_MENU["bm"]
     assert person.actions == []
-    assert person.session == {"flow": "main", "state": "menu", "vars": {}}
+    assert person.position == {"flow": "main", "state": "menu", "vars": {}}
 
 
 def test_menu_written_as_the_description_returns_to_the_menu_instead_of_submitting(phone):
@@ -1387,17 +1389,17 @@ def test_stop_opts_out_with_a_confirmation_and_ends_the_conversation(phone, lang
 
     assert person.send(word) == OPTED_OUT[lang]
     assert person.turn.actions == (Action("opt_out", None, {}),)
-    assert person.session is None
+    assert person.position is None
 
 
 @pytest.mark.parametrize("message", ["Bonjour", "1", "6", "MENU", "SEGIN", "", "Je veux signaler un problème"])
 def test_an_opted_out_number_is_sent_nothing_and_nothing_is_done(phone, message):
-    person = returning(phone, "fr", opted_out=True, session={"flow": "main", "state": "menu", "vars": {}})
+    person = returning(phone, "fr", opted_out=True, position={"flow": "main", "state": "menu", "vars": {}})
 
     assert person.send(message) == ""
     assert person.turn.replies == ()
     assert person.turn.actions == ()
-    assert person.session is None
+    assert person.position is None
 
 
 @pytest.mark.parametrize("word", ["STOP", "ARRET", "A JƆ"])
@@ -1450,15 +1452,15 @@ def test_help_in_the_middle_of_a_question_answers_it_and_keeps_the_question_open
     person = known(phone, lang)
     person.send("1")
     person.send("3")  # Faladié
-    before = copy.deepcopy(person.session)
+    before = copy.deepcopy(person.position)
 
     assert person.send(word) == screen.help(lang)
     assert person.actions == []
-    assert person.session == before
+    assert person.position == before
     assert person.waiting_at == "complaint.category"
 
     assert person.send("2") == COMPLAINT_DESCRIPTION[lang]  # the next answer still answers the category
-    assert person.session["vars"] == {"site": "faladie", "category": "water_sanitation"}
+    assert person.position["vars"] == {"site": "faladie", "category": "water_sanitation"}
 
 
 @BOTH
@@ -1491,7 +1493,7 @@ def test_help_in_the_new_flows_keeps_their_question_open(phone, screen, lang):
     person.send("1")
     assert person.send("DƐMƐ") == screen.help(lang)
     assert person.waiting_at == "confidential.details"  # not saved as the details
-    assert "text" not in person.session["vars"]
+    assert "text" not in person.position["vars"]
 
 
 @BOTH
@@ -1501,7 +1503,7 @@ def test_help_without_a_conversation_answers_and_opens_none(phone, screen, lang,
 
     assert person.send(word) == screen.help(lang)
     assert person.actions == []
-    assert person.session is None
+    assert person.position is None
     assert person.send("Bonjour") == MAIN_MENU[lang]
 
 
@@ -1510,7 +1512,7 @@ def test_help_from_a_number_never_seen_before_answers_in_every_language_and_open
 
     assert person.send("AIDE") == screen.help(None)  # no language chosen yet: French, then Bambara
     assert person.actions == []
-    assert person.session is None
+    assert person.position is None
     assert person.send("Bonjour") == screen.welcome
 
 
@@ -1535,8 +1537,8 @@ def test_help_returns_a_copy_of_the_session_not_the_callers_own(flows, make_cont
     session = {"flow": "complaint", "state": "category", "vars": {"site": "senou"}}
 
     turn = step(flows, session, make_context(language="fr", consent=True), "AIDE")
-    assert turn.session == session
-    turn.session["vars"]["later"] = "changed by the caller"
+    assert turn.position == session
+    turn.position["vars"]["later"] = "changed by the caller"
 
     assert session == {"flow": "complaint", "state": "category", "vars": {"site": "senou"}}
 
@@ -1555,15 +1557,15 @@ def test_help_returns_a_copy_of_the_session_not_the_callers_own(flows, make_cont
     ],
 )
 def test_a_session_in_a_flow_or_state_that_no_longer_exists_starts_again_cleanly(phone, stale):
-    person = returning(phone, "bm", session=stale)
+    person = returning(phone, "bm", position=stale)
 
     assert person.send("I ni ce") == MAIN_MENU["bm"]
-    assert person.session == {"flow": "main", "state": "menu", "vars": {}}
+    assert person.position == {"flow": "main", "state": "menu", "vars": {}}
     assert person.actions == []
 
 
 def test_an_answer_to_a_question_that_no_longer_exists_is_not_guessed_into_another_flow(phone):
-    person = returning(phone, "fr", session={"flow": "complaint", "state": "photo", "vars": {"category": "food"}})
+    person = returning(phone, "fr", position={"flow": "complaint", "state": "photo", "vars": {"category": "food"}})
 
     assert person.send("1") == MAIN_MENU["fr"]
     assert person.waiting_at == "main.menu"
@@ -1571,17 +1573,17 @@ def test_an_answer_to_a_question_that_no_longer_exists_is_not_guessed_into_anoth
 
 
 def test_a_stale_session_of_a_new_number_shows_the_language_menu(phone, screen):
-    assert phone(session={"flow": "onboarding", "state": "ask", "vars": {}}).send("Salut") == screen.welcome
+    assert phone(position={"flow": "onboarding", "state": "ask", "vars": {}}).send("Salut") == screen.welcome
 
 
 def test_a_session_without_vars_is_still_answered(phone):
-    person = returning(phone, "fr", session={"flow": "main", "state": "menu"})
+    person = returning(phone, "fr", position={"flow": "main", "state": "menu"})
 
     assert person.send("1") == SITE_MENU["fr"]
 
 
 def test_a_session_left_at_a_message_that_no_longer_waits_starts_again(phone):
-    person = returning(phone, "fr", session={"flow": "complaint", "state": "done", "vars": {}})
+    person = returning(phone, "fr", position={"flow": "complaint", "state": "done", "vars": {}})
 
     assert person.send("Bonjour") == MAIN_MENU["fr"]
 
@@ -1598,7 +1600,7 @@ def test_a_loop_of_plain_messages_raises_instead_of_hanging(tmp_path, make_conte
         (tmp_path / f"{name}.yaml").write_text(body, encoding="utf-8")
 
     with pytest.raises(RuntimeError, match="flow loop"):
-        step(load_flows(tmp_path), None, make_context(), "hello")
+        step(load_flows(tmp_path, REGISTRY), None, make_context(), "hello")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1695,6 +1697,6 @@ def test_the_engine_does_not_change_the_session_or_the_facts_it_is_given(flows, 
 
     assert session == session_before
     assert dict(context.facts) == facts_before
-    if session is not None and turn.session is not None:
-        turn.session["vars"]["later"] = "changed by the caller"
+    if session is not None and turn.position is not None:
+        turn.position["vars"]["later"] = "changed by the caller"
         assert "later" not in session.get("vars", {})

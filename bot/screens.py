@@ -1,36 +1,25 @@
-"""What each screen costs: every text a person may read, rendered with sample data, in characters and SMS parts.
+"""Every screen a person may read, rendered with sample data, and what it costs on each channel.
 
 Pure: no I/O. A screen is what the engine shows for one state (its prompt and options), in one
-language, as `Catalogues.render` writes it; data menus get realistic samples and placeholders the
-longest plausible values, so that a screen that fits here fits in use.
+language, as the catalogues write it. Data menus and placeholders get the samples their units
+declare (bot.menus, bot.actions): realistic menus, and the longest plausible values, so that a
+screen that fits here fits in use. Each channel says how long a screen may be on it (`ScreenLimit`,
+declared by the channel adapters); `flows check` refuses a screen over one, `flows report` shows them.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from bot.engine.check import MAX_SMS_PARTS, USSD_SCREEN
+from bot.actions.base import ActionUnit
 from bot.engine.flow import FlowSet
 from bot.engine.interpreter import Choice, Context, question
 from bot.i18n import Catalogues
+from bot.menus.base import DataMenu
 from bot.outbound.gsm7 import ALPHABETS, cost, prepare
-from bot.outcomes import ASSEMBLY_LABEL, NOT_FOUND, SIGNED_UP, SIGNUP_STATUS, STATUS, WAITLISTED
-from bot.seed import SITES
+from bot.samples import SITE
 
 ALL_LANGUAGES = "all"  # the language of a screen shown in every language at once (the language menu)
-
-SAMPLE_SITE = "sogoniko"
-SAMPLE_REFERENCE = "K7MP3X"
-SAMPLE_REFERENCES = ("K7MP3X", "R4TW9N", "H2CQ8Z", "M9XF4K", "T3NB7W")
-SAMPLE_ASSEMBLY_TITLE = "Assemblée citoyenne de Sogoniko"
-SAMPLE_ASSEMBLY_PLACE = "Espace communautaire de Sogoniko"
-# Candidate assembly dates, two-digit days of every weekday in every month, at 10:00 (Bamako is on UTC):
-# each language gets the one whose written-out day and month are longest.
-_WHEN_CANDIDATES = tuple(
-    datetime(2030, month, day, 10, 0, tzinfo=UTC) for month in range(1, 13) for day in range(22, 29)
-)
-_STATUSES = (*STATUS.values(), *SIGNUP_STATUS.values(), NOT_FOUND)
 
 
 @dataclass(frozen=True)
@@ -47,7 +36,7 @@ class Screen:
 
 @dataclass(frozen=True)
 class Costing:
-    """One screen sent by SMS under one alphabet setting (see bot.sms.prepare)."""
+    """One screen sent by SMS under one alphabet setting (see bot.outbound.gsm7.prepare)."""
 
     screen: Screen
     alphabet: str
@@ -61,55 +50,70 @@ class Costing:
         return cls(screen, alphabet, sms.characters, sms.encoding, sms.parts)
 
 
-def _longest(catalogues: Catalogues, lang: str | None, values: Iterable[Any]) -> Any:
-    """The value that reads longest in `lang` (in any language, for a screen in every language)."""
-    languages = (lang,) if lang else catalogues.languages
-    return max(values, key=lambda value: max(len(catalogues.format(value, code)) for code in languages))
+class ScreenLimit(Protocol):
+    """How long a screen may be on a channel; a channel adapter declares its own."""
+
+    def summary(self) -> str:
+        """The limit in a sentence, for the report's introduction."""
+
+    def problem(self, screen: Screen, alphabet: str) -> str | None:
+        """Why `screen` is over the limit when SMS is written in `alphabet`, as a check problem; None if within."""
+
+    def note(self, screen: Screen, alphabet: str) -> str | None:
+        """The same, in a few words for the report's last column."""
 
 
-def samples(catalogues: Catalogues, lang: str | None) -> tuple[dict[str, tuple[Choice, ...]], dict[str, Any]]:
+def _samples(
+    flows: FlowSet,
+    catalogues: Catalogues,
+    lang: str | None,
+    actions: Iterable[ActionUnit],
+    menus: Mapping[str, DataMenu],
+) -> tuple[dict[str, tuple[Choice, ...]], dict[str, Any]]:
     """(data menus, placeholder values) for screens in `lang` (None: every language at once)."""
-    when = _longest(catalogues, lang, _WHEN_CANDIDATES)
-    # One entry: how long a data menu gets is the organizers' data, and USSD pages it; the sites
-    # are the seeded five, a deployment's realistic size.
-    assemblies = (
-        Choice(
-            value="1",
-            label=ASSEMBLY_LABEL,
-            group=SAMPLE_SITE,
-            params={"title": SAMPLE_ASSEMBLY_TITLE, "when": when, "place": SAMPLE_ASSEMBLY_PLACE},
-        ),
-    )
-    choices = {
-        "sites": tuple(Choice(slug, name) for slug, name, _ in SITES),
-        "languages": catalogues.language_choices(),
-        "assemblies": assemblies,
-        "my_references": tuple(Choice(reference, reference) for reference in SAMPLE_REFERENCES),
-    }
-    placeholders = {
-        "reference": SAMPLE_REFERENCE,
-        "status": _longest(catalogues, lang, _STATUSES),  # a Text: Catalogues.format translates it
-        "signup": _longest(catalogues, lang, (SIGNED_UP, WAITLISTED)),
-        "assembly_title": SAMPLE_ASSEMBLY_TITLE,
-        "assembly_when": when,
-        "assembly_reference": SAMPLE_REFERENCE,
-    }
+    choices = {name: menu.sample(catalogues, lang) for name, menu in menus.items()}
+    placeholders: dict[str, Any] = {}
+    for unit in actions:
+        placeholders.update(unit.samples(catalogues, lang))
+    # What choosing from a data menu saves beside its value, as `<save>_<attribute>` (e.g. assembly_title).
+    for flow in flows.flows.values():
+        for state in flow.states.values():
+            if state.choose and state.save and choices[state.choose]:
+                for name, value in choices[state.choose][0].attrs.items():
+                    placeholders[f"{state.save}_{name}"] = value
     return choices, placeholders
 
 
-def screens(flows: FlowSet, catalogues: Catalogues) -> list[Screen]:
+def screens(
+    flows: FlowSet, catalogues: Catalogues, actions: Iterable[ActionUnit], menus: Mapping[str, DataMenu]
+) -> list[Screen]:
     """Every screen a person may read: each state of each flow, in each configured language."""
-    by_language = {lang: samples(catalogues, lang) for lang in (*catalogues.languages, None)}
+    actions = tuple(actions)
+    by_language = {lang: _samples(flows, catalogues, lang, actions, menus) for lang in (*catalogues.languages, None)}
     found = []
     for flow in flows.flows.values():
         for state in flow.states.values():
             languages: Sequence[str | None] = (None,) if state.all_languages else catalogues.languages
             for lang in languages:
                 choices, placeholders = by_language[lang]
-                reply = question(flows, state, Context(facts={"site": SAMPLE_SITE}, choices=choices))
+                reply = question(flows, state, Context(facts={"site": SITE}, choices=choices))
                 text = catalogues.render(reply, lang, placeholders)
                 found.append(Screen(flow.name, state.id, lang or ALL_LANGUAGES, text))
     return found
+
+
+def screen_problems(
+    flows: FlowSet, all_screens: Iterable[Screen], limits: Sequence[ScreenLimit], alphabet: str
+) -> list[str]:
+    """Screens over a channel's limit, with SMS written in `alphabet` (the SMS_ALPHABET setting)."""
+    problems = []
+    for screen in all_screens:
+        where = f"{flows.flows[screen.flow].path.name}: state `{screen.state}`"
+        for limit in limits:
+            problem = limit.problem(screen, alphabet)
+            if problem:
+                problems.append(f"{where}: {problem}")
+    return problems
 
 
 def _table(rows: list[list[str]], right: set[int], groups: dict[int, str]) -> list[str]:
@@ -131,22 +135,19 @@ def _table(rows: list[list[str]], right: set[int], groups: dict[int, str]) -> li
     return lines
 
 
-def _over(screen: Screen, costings: dict[str, Costing]) -> str:
-    notes = [f"over {USSD_SCREEN} characters (USSD)"] if len(screen.text) > USSD_SCREEN else []
-    notes += [
-        f"over {MAX_SMS_PARTS} parts ({alphabet})" for alphabet, sms in costings.items() if sms.parts > MAX_SMS_PARTS
-    ]
-    return "; ".join(notes)
+def _over(screen: Screen, limits: Sequence[ScreenLimit]) -> str:
+    notes = (limit.note(screen, alphabet) for alphabet in ALPHABETS for limit in limits)
+    return "; ".join(dict.fromkeys(note for note in notes if note))
 
 
-def report(all_screens: list[Screen]) -> list[str]:
+def report(all_screens: list[Screen], limits: Sequence[ScreenLimit]) -> list[str]:
     """The cost of every screen under each SMS alphabet setting, side by side, with totals per language."""
     header = ["screen", *(["characters", "encoding", "parts"] * len(ALPHABETS)), "over the limits"]
     groups = {1 + 3 * index: f"SMS alphabet: {alphabet}" for index, alphabet in enumerate(ALPHABETS)}
     numbers = {column for index in range(len(ALPHABETS)) for column in (1 + 3 * index, 3 + 3 * index)}
     lines = [
         "Every screen as a person reads it, rendered with sample data (the longest plausible values).",
-        f"A USSD screen holds {USSD_SCREEN} characters; an SMS reply should need at most {MAX_SMS_PARTS} parts.",
+        "; ".join(limit.summary() for limit in limits) + ".",
         "SMS alphabet `unicode` sends the text as written; `gsm` folds it to the cheaper GSM-7 alphabet.",
     ]
     totals = [["language", "screens", "characters", *(f"parts ({alphabet})" for alphabet in ALPHABETS)]]
@@ -160,7 +161,7 @@ def report(all_screens: list[Screen]) -> list[str]:
             for alphabet, costing in costings.items():
                 row += [str(costing.characters), costing.encoding, str(costing.parts)]
                 parts[alphabet] += costing.parts
-            rows.append([*row, _over(screen, costings)])
+            rows.append([*row, _over(screen, limits)])
         title = "all (one screen in every language)" if lang == ALL_LANGUAGES else lang
         lines += ["", f"Language: {title}", *_table(rows, numbers, groups)]
         totals.append([lang, str(len(mine)), str(sum(len(s.text) for s in mine)), *(str(parts[a]) for a in ALPHABETS)])

@@ -1,4 +1,5 @@
-"""Conversation state: in Redis with an inactivity expiry; in the database only while Redis is down."""
+"""Short-lived state (where a conversation waits, a USSD session's pages): in Redis with an expiry;
+in the database only while Redis is down, so an outage never rewinds a conversation."""
 
 import json
 import logging
@@ -13,14 +14,15 @@ from bot.models import ConversationFallback, utcnow
 log = logging.getLogger(__name__)
 
 
-def session_key(channel: str, contact_id: int) -> str:
+def position_key(channel: str, contact_id: int) -> str:
+    """Where a person's conversation on a channel waits (the key predates the name `position`)."""
     return f"baro:session:{channel}:{contact_id}"
 
 
 def _encode(value: object) -> object:
     if isinstance(value, datetime):  # an assembly's time, kept to quote it back
         return {"$datetime": value.isoformat()}
-    raise TypeError(f"cannot keep {type(value).__name__} in a session")
+    raise TypeError(f"cannot keep {type(value).__name__} in a state store")
 
 
 def _decode(value: dict) -> object:
@@ -35,7 +37,7 @@ def loads(raw: str | bytes) -> dict:
     return json.loads(raw, object_hook=_decode)
 
 
-class SessionStore:
+class StateStore:
     """Reads the newer of Redis and the fallback row, so an outage never rewinds a conversation."""
 
     def __init__(self, redis: Redis, ttl_seconds: int):
@@ -46,7 +48,7 @@ class SessionStore:
         try:
             raw = self.redis.get(key)
         except RedisError as error:
-            log.warning("session read from Redis failed, using the database: %s", error)
+            log.warning("state read from Redis failed, using the database: %s", error)
             return None
         return loads(raw) if raw else None
 
@@ -59,18 +61,19 @@ class SessionStore:
         live = [c for c in candidates if c]
         if not live:
             return None
+        # The envelope's key is "session" in states written before the rename: kept so they still load.
         return max(live, key=lambda c: c["saved_at"])["session"]
 
-    def save(self, db: Session, key: str, session: dict | None) -> None:
+    def save(self, db: Session, key: str, state: dict | None) -> None:
         now = utcnow()
-        envelope = dumps({"session": session, "saved_at": now.isoformat()})
+        envelope = dumps({"session": state, "saved_at": now.isoformat()})
         try:
-            if session is None:
+            if state is None:
                 self.redis.delete(key)
             else:
                 self.redis.set(key, envelope, ex=self.ttl)
         except RedisError as error:
-            log.warning("session write to Redis failed, keeping it in the database: %s", error)
+            log.warning("state write to Redis failed, keeping it in the database: %s", error)
             self._save_fallback(db, key, envelope, now + timedelta(seconds=self.ttl))
             return
         row = db.get(ConversationFallback, key)

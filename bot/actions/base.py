@@ -1,0 +1,81 @@
+"""What an action unit is, and what it works with when it is carried out."""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.engine.actions import ActionSpec
+from bot.engine.interpreter import Action
+from bot.i18n import Catalogues
+from bot.models import Contact, Feedback, Message, Site
+from bot.references import new_reference
+from bot.vault import Vault
+
+
+@dataclass
+class Outcome:
+    """What the actions of a turn produced: values its replies may quote, and submissions to queue."""
+
+    values: dict = field(default_factory=dict)
+    feedback_ids: list[int] = field(default_factory=list)
+    # A confidential report was among them: nothing about it may be sent by text.
+    confidential: bool = False
+
+
+@dataclass
+class ActionContext:
+    """Everything an action works with, inside the webhook's transaction."""
+
+    db: Session
+    contact: Contact
+    inbound: Message  # the message that triggered it, already stored
+    vault: Vault
+    outcome: Outcome = field(default_factory=Outcome)
+
+    def site_id(self, slug: str | None) -> int | None:
+        return self.db.scalar(select(Site.id).where(Site.slug == slug)) if slug else None
+
+    def new_feedback(self, **fields) -> Feedback:
+        """A submission with a fresh reference; a clash among 31**6 is rare, so retry rather than fail the person."""
+        for _ in range(8):
+            feedback = Feedback(
+                reference=new_reference(),
+                language=self.contact.language or "",
+                channel=self.inbound.channel,
+                contact_id=self.contact.id,
+                message_id=self.inbound.id,
+                **fields,
+            )
+            try:
+                with self.db.begin_nested():
+                    self.db.add(feedback)
+            except IntegrityError:
+                continue
+            self.outcome.values["reference"] = feedback.reference
+            self.outcome.feedback_ids.append(feedback.id)
+            self.outcome.confidential |= feedback.confidential
+            return feedback
+        raise RuntimeError("could not draw a free reference")
+
+
+def _no_samples(catalogues: Catalogues, lang: str | None) -> Mapping[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class ActionUnit:
+    """One action a flow may `do`: what the engine knows of it, and how it is carried out."""
+
+    spec: ActionSpec
+    carry_out: Callable[[ActionContext, Action], None]
+    # The values its replies may quote, as long as they plausibly get in `lang` (None: every
+    # language at once), to cost screens before anyone has used them (bot.screens).
+    samples: Callable[[Catalogues, str | None], Mapping[str, Any]] = _no_samples
+
+    @property
+    def name(self) -> str:
+        return self.spec.name

@@ -1,0 +1,27 @@
+"""`refuse_consent`: keep the refusal itself and nothing else about the person."""
+
+from sqlalchemy import update
+
+from bot.actions.base import ActionContext, ActionUnit
+from bot.engine.actions import ActionSpec
+from bot.engine.interpreter import Action
+from bot.models import Message, utcnow
+from bot.vocabulary import Consent, Direction
+
+
+def refuse_consent(context: ActionContext, action: Action) -> None:
+    contact = context.contact
+    contact.consent, contact.consent_at = Consent.REFUSED, utcnow()
+    contact.phone_encrypted = contact.language = contact.site_id = None
+    context.db.flush()
+    context.db.execute(
+        update(Message)
+        .where(Message.contact_id == contact.id, Message.direction == Direction.IN)
+        .values(text=None, text_encrypted=None, media=None, redacted=True)
+    )
+
+
+ACTION = ActionUnit(
+    ActionSpec("refuse_consent", facts=lambda values: {"consent": False, "language": None, "site": None}),
+    refuse_consent,
+)

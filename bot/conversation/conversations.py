@@ -1,0 +1,173 @@
+"""Handling one inbound message: store it, advance the conversation, carry out its actions, keep the answer."""
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.actions.base import ActionContext, ActionUnit
+from bot.contacts import contact_for
+from bot.conversation.inbound import InboundMessage
+from bot.conversation.state import StateStore, position_key
+from bot.engine.flow import FlowSet
+from bot.engine.interpreter import Choice, Context, step
+from bot.i18n import Answer, Catalogues
+from bot.menus.base import DataMenu, MenuContext
+from bot.models import Contact, Message, utcnow
+from bot.phones import normalize
+from bot.vault import Vault
+from bot.vocabulary import Consent, Direction, MessageStatus
+
+# How a channel writes an answer on its medium (text in its alphabet, a TwiML response...).
+Writer = Callable[[Answer], str]
+
+
+class LazyChoices(Mapping):
+    """Data menus, each loaded from the database only if a state of this turn shows it."""
+
+    def __init__(self, loaders: dict[str, Callable[[], tuple[Choice, ...]]]):
+        self._loaders = loaders
+        self._loaded: dict[str, tuple[Choice, ...]] = {}
+
+    def __getitem__(self, name: str) -> tuple[Choice, ...]:
+        if name not in self._loaded:
+            self._loaded[name] = self._loaders[name]()
+        return self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaders)
+
+    def __len__(self) -> int:
+        return len(self._loaders)
+
+
+@dataclass
+class Handled:
+    # What to say, structured; None when nothing is said (an opted-out number) or for a provider's retry.
+    answer: Answer | None
+    reply: str | None  # the answer as written for the inbound channel, and stored
+    feedback_ids: list[int] = field(default_factory=list)
+    contact_id: int | None = None
+    language: str | None = None
+    # A question is open: USSD keeps the session (CON) rather than closing it (END).
+    waiting: bool = False
+    # The turn was part of a confidential report: nothing about it goes out by text.
+    confidential: bool = False
+
+
+class Conversations:
+    def __init__(
+        self,
+        flows: FlowSet,
+        catalogues: Catalogues,
+        vault: Vault,
+        store: StateStore,
+        region: str,
+        actions: Mapping[str, ActionUnit],
+        menus: Mapping[str, DataMenu],
+    ):
+        self.flows = flows
+        self.catalogues = catalogues
+        self.vault = vault
+        self.store = store
+        self.region = region
+        self.actions = actions
+        self.menus = menus
+        self.keywords = catalogues.keywords()
+
+    def _contact(self, db: Session, sender: str) -> Contact:
+        contact = contact_for(db, self.vault, normalize(sender, self.region))
+        contact.last_seen_at = utcnow()
+        return contact
+
+    def _context(self, db: Session, contact: Contact) -> Context:
+        menu_context = MenuContext(db, contact, self.catalogues)
+        return Context(
+            facts={
+                "language": contact.language,
+                "consent": contact.consent == Consent.ACCEPTED,
+                "site": contact.site.slug if contact.site else None,
+                "opted_out": contact.opted_out_at is not None,
+            },
+            choices=LazyChoices(
+                {name: (lambda menu=menu: menu.load(menu_context)) for name, menu in self.menus.items()}
+            ),
+            keywords=self.keywords,
+            spellings=self.catalogues.spellings,
+        )
+
+    def _earlier_reply(self, db: Session, inbound: InboundMessage) -> Handled | None:
+        """The answer already given to this provider message id, for a provider's retry."""
+        earlier = db.scalar(
+            select(Message).where(Message.channel == inbound.channel, Message.provider_id == inbound.provider_id)
+        )
+        if earlier is None:
+            return None
+        reply = db.scalar(select(Message).where(Message.in_reply_to_id == earlier.id).order_by(Message.id))
+        return Handled(answer=None, reply=self._text_of(reply) if reply else None)
+
+    def _text_of(self, message: Message) -> str | None:
+        return self.vault.decrypt(message.text_encrypted) if message.text_encrypted else message.text
+
+    def _keep(self, message: Message, text: str | None, confidential: bool) -> None:
+        """A message's text: in clear, or encrypted when it belongs to a confidential report."""
+        message.confidential = confidential
+        if confidential:
+            message.text, message.text_encrypted = None, self.vault.encrypt(text) if text else None
+        else:
+            message.text = text
+
+    def handle(self, db: Session, inbound: InboundMessage, write: Writer, fresh: bool = False) -> Handled:
+        """Store the message, advance the conversation, store the answer as `write` writes it; the caller commits.
+
+        `fresh` starts over at the main menu (a new USSD session), wherever the conversation waited.
+        """
+        earlier = self._earlier_reply(db, inbound)
+        if earlier:
+            return earlier
+        contact = self._contact(db, inbound.sender)
+        key = position_key(inbound.channel, contact.id)
+        position = None if fresh else self.store.load(db, key)
+        turn = step(self.flows, position, self._context(db, contact), inbound.text)
+        # Answering a confidential flow, or entering one ("4"): even that it happened is for protection staff only.
+        confidential = self.flows.is_confidential(position) or self.flows.is_confidential(turn.position)
+
+        message = Message(
+            contact_id=contact.id,
+            channel=inbound.channel,
+            direction=Direction.IN,
+            provider_id=inbound.provider_id,
+            media=list(inbound.media) or None,
+        )
+        self._keep(message, inbound.text, confidential)
+        db.add(message)
+        db.flush()
+        context = ActionContext(db, contact, message, self.vault)
+        for action in turn.actions:
+            self.actions[action.name].carry_out(context, action)
+        self.store.save(db, key, turn.position)
+
+        # A refusal erases the contact's language, but the goodbye is still in the language they chose.
+        lang = contact.language or next((a.values["language"] for a in turn.actions if a.values.get("language")), None)
+        answer = Answer(turn.replies, lang, context.outcome.values) if turn.replies else None
+        reply = write(answer) if answer else None
+        if reply:
+            sent = Message(
+                contact_id=contact.id,
+                channel=inbound.channel,
+                direction=Direction.OUT,
+                in_reply_to_id=message.id,
+                status=MessageStatus.REPLIED,
+            )
+            self._keep(sent, reply, confidential)
+            db.add(sent)
+        return Handled(
+            answer=answer,
+            reply=reply,
+            feedback_ids=context.outcome.feedback_ids,
+            contact_id=contact.id,
+            language=lang or self.catalogues.default,
+            waiting=bool(turn.position) and not turn.position.get("parked"),
+            confidential=confidential or context.outcome.confidential,
+        )

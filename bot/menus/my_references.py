@@ -1,0 +1,27 @@
+"""`choose: my_references`: the person's most recent references, newest first, to follow one by its number."""
+
+from sqlalchemy import select
+
+from bot import samples
+from bot.engine.interpreter import Choice
+from bot.menus.base import DataMenu, MenuContext
+from bot.models import Feedback
+
+SHOWN = 5
+
+
+def load(context: MenuContext) -> tuple[Choice, ...]:
+    recent = context.db.scalars(
+        select(Feedback.reference)
+        .where(Feedback.contact_id == context.contact.id)
+        .order_by(Feedback.created_at.desc(), Feedback.id.desc())
+        .limit(SHOWN)
+    )
+    return tuple(Choice(reference, reference) for reference in recent)
+
+
+MENU = DataMenu(
+    "my_references",
+    load,
+    sample=lambda catalogues, lang: tuple(Choice(reference, reference) for reference in samples.REFERENCES),
+)

@@ -1,0 +1,80 @@
+"""The providers' endpoints, built from the channel adapters' routes (bot.channels).
+
+For each route: the body is read within MAX_BODY_BYTES (413), decoded as a strict UTF-8 form
+(400), verified by its adapter (403), parsed into the route's form (400, with the reason), and
+answered by the route's handler inside one transaction whose jobs go to RQ once it has committed.
+Bad input is a 4xx with a plain-text reason, never a 500.
+"""
+
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+from starlette.responses import PlainTextResponse, Response
+
+from bot.channels.base import ChannelAdapter, ProviderRequest, Refused, Route, TooLarge
+from bot.handover import AfterCommit
+from bot.web.deps import RuntimeDep
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused past `limit` bytes without reading it all."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise TooLarge("body too large")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise TooLarge("body too large")
+    return bytes(body)
+
+
+def parse_form(body: bytes) -> dict[str, str]:
+    """A form body, strictly UTF-8 (percent-escapes included): providers never send anything else."""
+    try:
+        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict"))
+    except UnicodeDecodeError as error:
+        raise Refused("the form is not valid UTF-8") from error
+
+
+def _reason(error: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'form'}: {e['msg']}" for e in error.errors())
+
+
+def refusal(error: Refused) -> Response:
+    return PlainTextResponse(str(error), status_code=error.status)
+
+
+def _endpoint(adapter: ChannelAdapter, route: Route):
+    async def endpoint(request: Request, runtime: RuntimeDep) -> Response:
+        settings = runtime.settings
+        try:
+            form = parse_form(await read_body(request, settings.max_body_bytes))
+            # Providers sign the public URL they called, which a proxy may hide from us.
+            url = settings.public_url + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            adapter.verify(ProviderRequest(url, request.query_params, request.headers, form), settings)
+            try:
+                parsed = route.form.model_validate(form, context={"max_text_chars": settings.max_text_chars})
+            except ValidationError as error:
+                raise Refused(_reason(error)) from error
+        except Refused as refused:
+            return refusal(refused)
+
+        def work(db: Session, after: AfterCommit) -> Response:
+            return route.handle(parsed, runtime.exchange(db, after))
+
+        return await run_in_threadpool(runtime.transactions.run, work)
+
+    endpoint.__name__ = f"{adapter.name}_{route.handle.__name__}"
+    return endpoint
+
+
+def provider_routes(adapters: tuple[ChannelAdapter, ...]) -> APIRouter:
+    router = APIRouter(tags=["providers"])
+    for adapter in adapters:
+        for route in adapter.routes():
+            router.add_api_route(route.path, _endpoint(adapter, route), methods=["POST"], summary=route.summary)
+    return router
