@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.models import Site, StaffUser, utcnow
+from bot.vocabulary import Role
 
-ROLES = ("admin", "triage", "protection", "organizer")
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 _hasher = PasswordHasher()
@@ -49,8 +49,8 @@ def authenticate(db: Session, email: str, password: str) -> StaffUser | None:
 
 
 def create_user(db: Session, email: str, role: str, password: str, site_slugs: list[str] = ()) -> StaffUser:
-    if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if role not in set(Role):
+        raise ValueError(f"role must be one of {', '.join(Role)}")
     sites = list(db.scalars(select(Site).where(Site.slug.in_(site_slugs)))) if site_slugs else []
     if len(sites) != len(set(site_slugs)):
         raise ValueError(f"unknown site among {', '.join(site_slugs)}")

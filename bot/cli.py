@@ -14,6 +14,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.config import get_settings
 from bot.phones import normalize
+from bot.vocabulary import Role
 
 app = typer.Typer(help="baro: a feedback line for displaced people, by SMS, USSD and WhatsApp.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
@@ -89,7 +90,7 @@ def flows_report() -> None:
 @users_app.command("create")
 def users_create(
     email: str = typer.Option(..., help="The staff member's email, used to log in."),
-    role: str = typer.Option(..., help="admin, triage, protection or organizer."),
+    role: str = typer.Option(..., help=" | ".join(Role)),
     site: list[str] = typer.Option([], help="Limit a triage account to a site (slug); repeat for several."),
     password: str = typer.Option("", help="Leave empty to generate one, shown once."),
 ) -> None:

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.vocabulary import Channel
+
 ROOT = Path(__file__).resolve().parent.parent
 # Local state (SQLite file, Redis socket, generated secrets). Read before the
 # settings because the generated secrets file lives inside it.
@@ -72,7 +74,7 @@ class Settings(BaseSettings):
     # Confidential reports: the protection focal points are alerted (on screen and at these
     # numbers, E.164, comma-separated) and must act within the deadline.
     protection_alert_numbers: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    protection_alert_channel: Literal["sms", "whatsapp"] = "sms"
+    protection_alert_channel: Literal[Channel.SMS, Channel.WHATSAPP] = Channel.SMS
     protection_deadline_hours: int = 24
     send_attempts: int = 5
     send_retry_seconds: list[int] = Field(default_factory=lambda: [10, 60, 300, 900])

@@ -7,6 +7,8 @@ from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, String, Table,
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from bot.vocabulary import CaseStatus
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -74,7 +76,7 @@ class StaffUser(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str] = mapped_column(String(20))  # bot.vocabulary.Role
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     active: Mapped[bool] = mapped_column(default=True, server_default="1")
@@ -98,7 +100,7 @@ class Contact(Base):
     phone_encrypted: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(10))
     site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"))
-    consent: Mapped[str | None] = mapped_column(String(10))  # accepted | refused
+    consent: Mapped[str | None] = mapped_column(String(10))  # bot.vocabulary.Consent
     consent_at: Mapped[datetime | None]
     opted_out_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -119,8 +121,8 @@ class Message(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
-    channel: Mapped[str] = mapped_column(String(20))
-    direction: Mapped[str] = mapped_column(String(3))  # in | out
+    channel: Mapped[str] = mapped_column(String(20))  # bot.vocabulary.Channel
+    direction: Mapped[str] = mapped_column(String(3))  # bot.vocabulary.Direction
     provider_id: Mapped[str | None] = mapped_column(String(64))
     in_reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
     text: Mapped[str | None] = mapped_column(Text)
@@ -132,12 +134,9 @@ class Message(Base):
     # True once the text was erased because the person refused consent.
     redacted: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Outbound only. `replied` went back in the webhook's own answer; the others are the
-    # pipeline's: pending -> claimed -> queued (the provider has it) -> sent -> delivered |
-    # undelivered | failed | read; retry after a transient failure; unknown when the provider
-    # may or may not have it; cancelled when the person opted out first.
+    # Outbound only: bot.vocabulary.MessageStatus, which describes the pipeline's statuses.
     status: Mapped[str | None] = mapped_column(String(20))
-    lane: Mapped[str | None] = mapped_column(String(10))  # reply | bulk
+    lane: Mapped[str | None] = mapped_column(String(10))  # bot.vocabulary.Lane
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     error_code: Mapped[str | None] = mapped_column(String(20))
     error_message: Mapped[str | None] = mapped_column(Text)
@@ -164,17 +163,18 @@ class Feedback(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(12), unique=True)
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))  # bot.vocabulary.Kind
+    # bot.vocabulary.Category, or for an assembly sign-up its bot.vocabulary.SignupStatus.
     category: Mapped[str | None] = mapped_column(String(40))
     site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"))
     language: Mapped[str] = mapped_column(String(10))
-    channel: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20))  # bot.vocabulary.Channel
     text: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="new")
+    status: Mapped[str] = mapped_column(String(20), default=CaseStatus.NEW)  # bot.vocabulary.CaseStatus
     confidential: Mapped[bool] = mapped_column(default=False)
     # A confidential report's text lives only here, encrypted; `text` stays empty.
     text_encrypted: Mapped[str | None] = mapped_column(Text)
-    # May the person be called back: this_number | other | no; and, encrypted, how.
+    # May the person be called back (bot.vocabulary.Callback); and, encrypted, how.
     callback: Mapped[str | None] = mapped_column(String(20))
     callback_details_encrypted: Mapped[str | None] = mapped_column(Text)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))
@@ -208,7 +208,7 @@ class Signup(Base):
     assembly_id: Mapped[int] = mapped_column(ForeignKey("assembly.id"))
     contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))
     feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"))
-    status: Mapped[str] = mapped_column(String(20))  # confirmed | waitlist
+    status: Mapped[str] = mapped_column(String(20))  # bot.vocabulary.SignupStatus
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     assembly: Mapped[Assembly] = relationship()

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from bot.accounts import hash_password
 from bot.models import Assembly, CannedReply, Site, StaffUser, utcnow
+from bot.vocabulary import Role
 
 SITES = [
     ("niamana", "Niamana", "Bamako"),
@@ -85,5 +86,5 @@ def ensure_admin(db: Session) -> str | None:
     if db.scalar(select(StaffUser.id).where(StaffUser.email == ADMIN_EMAIL)):
         return None
     password = secrets.token_urlsafe(12)
-    db.add(StaffUser(email=ADMIN_EMAIL, role="admin", password_hash=hash_password(password)))
+    db.add(StaffUser(email=ADMIN_EMAIL, role=Role.ADMIN, password_hash=hash_password(password)))
     return password

@@ -10,9 +10,8 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from bot.admin.trail import describe
 from bot.cases import lifecycle
@@ -25,8 +24,8 @@ from bot.models import CannedReply, Feedback, StaffUser
 from bot.phones import mask
 from bot.runtime import Runtime
 from bot.vocabulary import CATEGORIES, N_, Callback, CaseStatus, Kind, MessageStatus
-from bot.web.deps import DbDep, FormDep, InterfaceDep, RuntimeDep, StaffDep
-from bot.web.pages import Interface, flash, labeller
+from bot.web.deps import FormDep, StaffPage, StaffPageDep
+from bot.web.pages import flash, labeller
 
 router = APIRouter(prefix="/admin/cases")
 
@@ -45,8 +44,8 @@ def _outbox(runtime: Runtime) -> Outbox:
     return Outbox(runtime.catalogues, runtime.settings)
 
 
-def _missing(request: Request, interface: Interface) -> Response:
-    return interface.render(request, "case_missing.html", status_code=404)
+def _missing(page: StaffPage) -> Response:
+    return page.render("case_missing.html", status_code=404)
 
 
 # --- the page --------------------------------------------------------------------------------------
@@ -98,21 +97,12 @@ def _canned(view: CaseView, requested: str | None, lang: str, lang_name: str, de
     }
 
 
-def _page(
-    request: Request,
-    db: Session,
-    user: StaffUser,
-    feedback: Feedback,
-    runtime: Runtime,
-    interface: Interface,
-    *,
-    revealed: str | None = None,
-    canned: str | None = None,
-) -> Response:
-    _ = interface.gettext(request)
+def _page(page: StaffPage, feedback: Feedback, *, revealed: str | None = None, canned: str | None = None) -> Response:
+    runtime = page.runtime
+    _ = page.gettext
     label = labeller(_)
     tz = ZoneInfo(runtime.settings.timezone)
-    view = case_view(db, user, feedback, runtime.vault)
+    view = case_view(page.db, page.user, feedback, runtime.vault)
     contact = feedback.contact
     catalogues = runtime.catalogues
     lang = _outbox(runtime).language(feedback)
@@ -178,23 +168,15 @@ def _page(
             for e in view.events
         ],
     }
-    return interface.render(request, "case.html", **context)
+    return page.render("case.html", **context)
 
 
 @router.get("/{reference}")
-def case_page(
-    request: Request,
-    reference: str,
-    user: StaffDep,
-    db: DbDep,
-    runtime: RuntimeDep,
-    interface: InterfaceDep,
-    canned: str | None = None,
-) -> Response:
-    feedback = feedback_by_reference(db, user, reference)
+def case_page(reference: str, page: StaffPageDep, canned: str | None = None) -> Response:
+    feedback = feedback_by_reference(page.db, page.user, reference)
     if feedback is None:
-        return _missing(request, interface)
-    return _page(request, db, user, feedback, runtime, interface, canned=canned)
+        return _missing(page)
+    return _page(page, feedback, canned=canned)
 
 
 # --- actions ---------------------------------------------------------------------------------------
@@ -202,20 +184,12 @@ def case_page(
 Action = Callable[[Feedback, Callable[[str], str]], tuple[str | None, list[tuple[int, str]]]]
 
 
-def _act(
-    request: Request,
-    db: Session,
-    user: StaffUser,
-    reference: str,
-    runtime: Runtime,
-    interface: Interface,
-    action: Action,
-) -> Response:
+def _act(page: StaffPage, reference: str, action: Action) -> Response:
     """Carry out `action` (which returns a flash text and the messages to send), commit, queue, go back."""
-    feedback = feedback_by_reference(db, user, reference)
+    request, db, _ = page.request, page.db, page.gettext
+    feedback = feedback_by_reference(db, page.user, reference)
     if feedback is None:
-        return _missing(request, interface)
-    _ = interface.gettext(request)
+        return _missing(page)
     back = f"/admin/cases/{feedback.reference}"
     try:
         done, sends = action(feedback, _)
@@ -224,10 +198,10 @@ def _act(
         flash(request, "error", refused.text(_))
         return RedirectResponse(back, status_code=303)
     db.commit()
-    runtime.transactions.hand_over(AfterCommit(messages=sends))
+    page.runtime.transactions.hand_over(AfterCommit(messages=sends))
     if done:
         flash(request, "info", done)
-    if not may_see(user, feedback):  # e.g. moved to a site this user does not cover
+    if not may_see(page.user, feedback):  # e.g. moved to a site this user does not cover
         flash(request, "info", _("The case is now outside your sites."))
         return RedirectResponse("/admin/inbox", status_code=303)
     return RedirectResponse(back, status_code=303)
@@ -238,19 +212,13 @@ def _field(form, name: str) -> str:
 
 
 @router.post("/{reference}/status")
-def set_status(
-    request: Request,
-    reference: str,
-    user: StaffDep,
-    db: DbDep,
-    form: FormDep,
-    runtime: RuntimeDep,
-    interface: InterfaceDep,
-) -> Response:
+def set_status(reference: str, page: StaffPageDep, form: FormDep) -> Response:
+    db, user = page.db, page.user
+
     def action(feedback: Feedback, _):
         new = _field(form, "status")
         was = feedback.status
-        sends = lifecycle.change_status(db, feedback, user, new, _field(form, "outcome") or None, _outbox(runtime))
+        sends = lifecycle.change_status(db, feedback, user, new, _field(form, "outcome") or None, _outbox(page.runtime))
         label = _(CaseStatus(new).label)
         if lifecycle.is_reopening(was, new):
             return _("Case reopened: %(status)s.") % {"status": label}, sends
@@ -263,19 +231,13 @@ def set_status(
             )
         return text, sends
 
-    return _act(request, db, user, reference, runtime, interface, action)
+    return _act(page, reference, action)
 
 
 @router.post("/{reference}/assign")
-def set_assignee(
-    request: Request,
-    reference: str,
-    user: StaffDep,
-    db: DbDep,
-    form: FormDep,
-    runtime: RuntimeDep,
-    interface: InterfaceDep,
-) -> Response:
+def set_assignee(reference: str, page: StaffPageDep, form: FormDep) -> Response:
+    db, user = page.db, page.user
+
     def action(feedback: Feedback, _):
         chosen = _field(form, "assignee")
         assignee = db.get(StaffUser, int(chosen)) if chosen.isdigit() else None
@@ -287,19 +249,13 @@ def set_assignee(
             return _("The case is assigned to nobody."), []
         return _("Assigned to %(email)s.") % {"email": assignee.email}, []
 
-    return _act(request, db, user, reference, runtime, interface, action)
+    return _act(page, reference, action)
 
 
 @router.post("/{reference}/code")
-def set_code(
-    request: Request,
-    reference: str,
-    user: StaffDep,
-    db: DbDep,
-    form: FormDep,
-    runtime: RuntimeDep,
-    interface: InterfaceDep,
-) -> Response:
+def set_code(reference: str, page: StaffPageDep, form: FormDep) -> Response:
+    db, user = page.db, page.user
+
     def action(feedback: Feedback, _):
         site = None
         slug = _field(form, "site")
@@ -318,45 +274,33 @@ def set_code(
         )
         return (_("Coding saved.") if changes else _("Nothing changed.")), []
 
-    return _act(request, db, user, reference, runtime, interface, action)
+    return _act(page, reference, action)
 
 
 @router.post("/{reference}/note")
-def add_note(
-    request: Request,
-    reference: str,
-    user: StaffDep,
-    db: DbDep,
-    form: FormDep,
-    runtime: RuntimeDep,
-    interface: InterfaceDep,
-) -> Response:
+def add_note(reference: str, page: StaffPageDep, form: FormDep) -> Response:
+    db, user = page.db, page.user
+
     def action(feedback: Feedback, _):
         lifecycle.add_note(db, feedback, user, str(form.get("text") or ""))
         return _("Note added."), []
 
-    return _act(request, db, user, reference, runtime, interface, action)
+    return _act(page, reference, action)
 
 
 @router.post("/{reference}/reply")
-def send_reply(
-    request: Request,
-    reference: str,
-    user: StaffDep,
-    db: DbDep,
-    form: FormDep,
-    runtime: RuntimeDep,
-    interface: InterfaceDep,
-) -> Response:
+def send_reply(reference: str, page: StaffPageDep, form: FormDep) -> Response:
+    db, user = page.db, page.user
+
     def action(feedback: Feedback, _):
         canned = _field(form, "canned")
         canned_id = int(canned) if canned.isdigit() and db.get(CannedReply, int(canned)) else None
         was = feedback.status
-        sends = lifecycle.reply(db, feedback, user, str(form.get("text") or ""), _outbox(runtime), canned_id)
+        sends = lifecycle.reply(db, feedback, user, str(form.get("text") or ""), _outbox(page.runtime), canned_id)
         contact = feedback.contact
         if contact.opted_out_at is not None or contact.phone_encrypted is None:
             done = _("The reply is stored but will not be sent: the person opted out or refused consent.")
-        elif lifecycle.outbound_channel(feedback) not in runtime.senders:
+        elif lifecycle.outbound_channel(feedback) not in page.runtime.senders:
             done = _("The reply is stored but cannot be sent: no provider is configured for this channel.")
         else:
             done = _("Reply on its way.")
@@ -364,33 +308,25 @@ def send_reply(
             done += " " + _("The case is now %(status)s.") % {"status": _(CaseStatus(feedback.status).label)}
         return done, sends
 
-    return _act(request, db, user, reference, runtime, interface, action)
+    return _act(page, reference, action)
 
 
 @router.post("/{reference}/reveal")
-def reveal(
-    request: Request,
-    reference: str,
-    user: StaffDep,
-    db: DbDep,
-    form: FormDep,
-    runtime: RuntimeDep,
-    interface: InterfaceDep,
-) -> Response:
+def reveal(reference: str, page: StaffPageDep, form: FormDep) -> Response:
     """The whole number, on this answer only (never in a redirect or the session); the reveal is in the trail."""
+    request, db, user, _ = page.request, page.db, page.user, page.gettext
     feedback = feedback_by_reference(db, user, reference)
     if feedback is None:
-        return _missing(request, interface)
-    _ = interface.gettext(request)
+        return _missing(page)
     back = RedirectResponse(f"/admin/cases/{feedback.reference}", status_code=303)
     if not may_reveal_phone(user, feedback):
         flash(request, "error", _("You may not see this number."))
         return back
     try:
-        number = lifecycle.reveal_phone(db, feedback, user, runtime.vault)
+        number = lifecycle.reveal_phone(db, feedback, user, page.runtime.vault)
     except Refused as refused:
         db.rollback()
         flash(request, "error", refused.text(_))
         return back
     db.commit()
-    return _page(request, db, user, feedback, runtime, interface, revealed=number)
+    return _page(page, feedback, revealed=number)

@@ -50,6 +50,11 @@ class ProviderForm(BaseModel):
     model_config = ConfigDict(extra="allow", str_strip_whitespace=False, frozen=True)
 
 
+def stripped(value: object) -> object:
+    """A form value without the spaces around it (a validator: `field_validator(..., mode="before")(stripped)`)."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def max_text(value: str, info: ValidationInfo, what: str) -> str:
     """`value`, if no longer than the MAX_TEXT_CHARS the route was given in the validation context."""
     if len(value) > info.context["max_text_chars"]:

@@ -22,6 +22,7 @@ from bot.channels.base import (
     ProviderRequest,
     Route,
     max_text,
+    stripped,
 )
 from bot.channels.sms import SMS_PARTS
 from bot.config import Settings
@@ -33,16 +34,12 @@ from bot.vocabulary import Channel, MessageStatus
 ID_PREFIX = "gw:"
 
 
-def _stripped(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
-
-
 class GatewayMessage(ProviderForm):
     sender: str = Field(alias="from", min_length=1)
     id: str = Field(min_length=1, max_length=60)
     text: str = ""
 
-    _strip = field_validator("sender", "id", mode="before")(_stripped)
+    _strip = field_validator("sender", "id", mode="before")(stripped)
 
     @field_validator("text")
     @classmethod

@@ -25,6 +25,7 @@ from bot.channels.base import (
     ProviderRequest,
     Route,
     max_text,
+    stripped,
 )
 from bot.channels.sms import SMS_PARTS
 from bot.config import Settings
@@ -44,17 +45,13 @@ from bot.vocabulary import Channel, MessageStatus
 MAX_MEDIA = 10
 
 
-def _stripped(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
-
-
 class TwilioMessage(ProviderForm):
     MessageSid: str = Field(min_length=1, max_length=64)
     From: str = Field(min_length=1)
     Body: str = ""
     NumMedia: int = 0
 
-    _strip = field_validator("MessageSid", "From", mode="before")(_stripped)
+    _strip = field_validator("MessageSid", "From", mode="before")(stripped)
 
     @field_validator("NumMedia", mode="before")
     @classmethod

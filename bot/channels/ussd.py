@@ -14,7 +14,16 @@ from dataclasses import asdict, dataclass, field
 from pydantic import Field, ValidationInfo, field_validator
 from starlette.responses import PlainTextResponse, Response
 
-from bot.channels.base import ChannelAdapter, Exchange, Forbidden, ProviderForm, ProviderRequest, Route, max_text
+from bot.channels.base import (
+    ChannelAdapter,
+    Exchange,
+    Forbidden,
+    ProviderForm,
+    ProviderRequest,
+    Route,
+    max_text,
+    stripped,
+)
 from bot.config import Settings
 from bot.conversation.inbound import InboundMessage
 from bot.engine.texts import N_, OPTED_OUT
@@ -33,10 +42,7 @@ class UssdForm(ProviderForm):
     text: str = ""
     serviceCode: str = ""
 
-    @field_validator("sessionId", "phoneNumber", mode="before")
-    @classmethod
-    def _stripped(cls, value: object) -> object:
-        return value.strip() if isinstance(value, str) else value
+    _strip = field_validator("sessionId", "phoneNumber", mode="before")(stripped)
 
     @field_validator("text")
     @classmethod

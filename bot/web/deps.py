@@ -1,6 +1,7 @@
 """Everything a route may ask for, as typed `Annotated` dependencies: the one place that reads `app.state`."""
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -67,6 +68,33 @@ def _desk_staff(user: StaffDep) -> StaffUser:
 
 
 DeskStaffDep = Annotated[StaffUser, Depends(_desk_staff)]
+
+
+@dataclass(frozen=True)
+class StaffPage:
+    """What a staff page works with: the request, who is signed in, a database session, the runtime, the templates."""
+
+    request: Request
+    user: StaffUser
+    db: Session
+    runtime: Runtime
+    interface: Interface
+
+    @property
+    def gettext(self):
+        return self.interface.gettext(self.request)
+
+    def render(self, template: str, status_code: int = 200, **context):
+        return self.interface.render(self.request, template, status_code=status_code, **context)
+
+
+def _staff_page(
+    request: Request, user: StaffDep, db: DbDep, runtime: RuntimeDep, interface: InterfaceDep
+) -> StaffPage:
+    return StaffPage(request, user, db, runtime, interface)
+
+
+StaffPageDep = Annotated[StaffPage, Depends(_staff_page)]
 
 
 def _api_user(request: Request, db: DbDep) -> StaffUser:
