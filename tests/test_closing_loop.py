@@ -12,10 +12,10 @@ from bot.actions.status_texts import STATUS, STATUS_WITH_OUTCOME
 from bot.models import Feedback, Message, StaffUser
 from bot.notices import RESOLVED
 from bot.outbound.gsm7 import prepare
+from tests.admin.test_case_page import act_and_read, events, page, report_confidentially, staff, stored, text_of
 from tests.admin_support import feedback_by_text, make_staff, submit_complaint
+from tests.channels.ussd_aggregator import Aggregator
 from tests.conftest import run_worker
-from tests.test_admin_case import act_and_read, events, page, report_confidentially, staff, stored, text_of
-from tests.test_ussd import Aggregator
 from tests.test_whatsapp import WhatsApp
 
 COMPLAINT = "Les latrines débordent"

@@ -83,9 +83,16 @@ class Outbox:
     settings: Settings
 
     def language(self, feedback: Feedback) -> str:
-        """The person's language: the one they wrote this in, else their current one, else the default."""
-        lang = feedback.language or (feedback.contact.language if feedback.contact else None)
-        return lang if lang in self.catalogues.languages else self.catalogues.default
+        """The person's language: the one they wrote this in, else their current one, else the default.
+
+        A language the line no longer speaks is passed over, so a case written in it is answered in
+        the person's current language rather than in the default one.
+        """
+        current = feedback.contact.language if feedback.contact else None
+        return next(
+            (lang for lang in (feedback.language, current) if lang in self.catalogues.languages),
+            self.catalogues.default,
+        )
 
     def write(self, feedback: Feedback, text: str) -> str:
         return prepare(text, self.settings.alphabet(outbound_channel(feedback)))

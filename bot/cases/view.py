@@ -88,14 +88,17 @@ def conversation(db: Session, user: StaffUser, feedback: Feedback, vault: Vault)
         db.scalars(query.order_by(Message.created_at.desc(), Message.id.desc()).limit(CONVERSATION_SHOWN + 1))
     )
     more = len(recent) > CONVERSATION_SHOWN
+    # Who sent each staff text to the person, whichever of their cases it was about.
+    sent_by = (
+        select(CaseEvent.detail, StaffUser.email)
+        .join(StaffUser, StaffUser.id == CaseEvent.actor_id)
+        .join(Feedback, Feedback.id == CaseEvent.feedback_id)
+        .where(Feedback.contact_id == contact.id, CaseEvent.action.in_(("replied", "status_changed")))
+    )
+    if not reads_confidential(user):
+        sent_by = sent_by.where(Feedback.confidential.is_(False))
     staff_sent = {
-        detail["message_id"]: email
-        for detail, email in db.execute(
-            select(CaseEvent.detail, StaffUser.email)
-            .join(StaffUser, StaffUser.id == CaseEvent.actor_id)
-            .where(CaseEvent.feedback_id == feedback.id, CaseEvent.action.in_(("replied", "status_changed")))
-        )
-        if detail and detail.get("message_id")
+        detail["message_id"]: email for detail, email in db.execute(sent_by) if detail and detail.get("message_id")
     }
     unreachable = contact.opted_out_at is not None or contact.phone_encrypted is None
     lines = [

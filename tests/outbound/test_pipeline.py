@@ -1,10 +1,11 @@
-"""The outbound pipeline: stored first, sent by a real RQ worker through the real Twilio SDK, at most once."""
+"""The outbound pipeline: stored first, sent by a real RQ worker through the real Twilio SDK, at most once.
+
+Twilio's delivery reports, and sending through the HTTP gateway or to the console's outbox, are
+specified with their channel adapters in tests/channels/.
+"""
 
 import json
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
 
 import pytest
 from redis import Redis
@@ -15,7 +16,7 @@ from bot.handover import enqueue_sends
 from bot.models import Contact, Message, utcnow
 from bot.outbound.provider import TransientSendError
 from bot.outbound.store import queue_message
-from tests.conftest import TEST_URL, run_worker, sign
+from tests.conftest import TEST_URL, run_worker
 from workers.jobs import send_message
 
 NUMBER = "+22370000061"
@@ -163,41 +164,6 @@ def test_without_a_template_outside_the_window_the_reason_is_recorded(twilio, ma
     assert (message.status, message.error_code) == ("failed", "no_template") and twilio.requests == []
 
 
-def post_status(client, url_path: str, form: dict, token: str):
-    return client.post(url_path, data=form, headers={"X-Twilio-Signature": sign(token, TEST_URL + url_path, form)})
-
-
-def test_delivery_statuses_are_recorded_in_order(twilio, person, client, runtime, settings):
-    message_id = queue(runtime, person, "Statut")
-    run_worker(runtime.redis)
-    sid = twilio.sent[0].sid
-    for state in ("sent", "delivered"):
-        _, form = twilio.status_callback(sid, state)
-        assert post_status(client, STATUS_PATH, form, settings.twilio_auth_token).status_code == 204
-    _, late = twilio.status_callback(sid, "sent")  # arrives after "delivered"
-    post_status(client, STATUS_PATH, late, settings.twilio_auth_token)
-    assert stored(runtime, message_id).status == "delivered"
-
-
-def test_a_failed_delivery_keeps_its_error_code_and_21610_opts_out(twilio, person, client, runtime, settings):
-    queue(runtime, person, "Statut")
-    run_worker(runtime.redis)
-    _, form = twilio.status_callback(twilio.sent[0].sid, "undelivered", error_code="21610")
-    post_status(client, STATUS_PATH, form, settings.twilio_auth_token)
-    with runtime.database() as db:
-        message = db.scalar(select(Message).where(Message.provider_id == twilio.sent[0].sid))
-        assert (message.status, message.error_code) == ("undelivered", "21610")
-        assert db.get(Contact, person).opted_out_at is not None
-
-
-def test_an_unsigned_status_callback_is_refused(twilio, person, client, runtime):
-    message_id = queue(runtime, person, "Statut")
-    run_worker(runtime.redis)
-    _, form = twilio.status_callback(twilio.sent[0].sid, "delivered")
-    assert client.post(STATUS_PATH, data=form).status_code == 403
-    assert stored(runtime, message_id).status == "queued"
-
-
 def test_messages_queued_while_redis_was_down_are_swept_and_sent(twilio, person, runtime):
     with transaction(runtime.database) as db:
         message_id = queue_message(db, person, "sms", "Après la panne").id
@@ -209,91 +175,3 @@ def test_messages_queued_while_redis_was_down_are_swept_and_sent(twilio, person,
     assert sweep_intake() == 1
     run_worker(runtime.redis)
     assert stored(runtime, message_id).status == "queued" and len(twilio.sent) == 1
-
-
-class FakeGateway(BaseHTTPRequestHandler):
-    """A local aggregator's HTTP API: answers like the contract in bot/channels/gateway.py."""
-
-    received: ClassVar[list] = []
-    answer = (200, {"id": "AGG-1"})
-
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-        FakeGateway.received.append((self.headers["authorization"], body))
-        status, payload = FakeGateway.answer
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def gateway(twilio, reconfigure):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeGateway)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    FakeGateway.received, FakeGateway.answer = [], (200, {"id": "AGG-1"})
-    reconfigure(
-        SMS_PROVIDER="gateway",
-        GATEWAY_URL=f"http://127.0.0.1:{server.server_port}/send",
-        GATEWAY_TOKEN="out-token",
-        GATEWAY_SECRET="in-secret",
-    )
-    yield FakeGateway
-    server.shutdown()
-
-
-def test_sms_can_go_out_through_a_local_gateway(gateway, person, runtime):
-    message_id = queue(runtime, person, "Par l'agrégateur")
-    run_worker(runtime.redis)
-    ((authorization, body),) = gateway.received
-    assert authorization == "Bearer out-token"
-    assert body == {"to": NUMBER, "text": "Par l'agrégateur", "reference": str(message_id)}
-    assert (stored(runtime, message_id).status, stored(runtime, message_id).provider_id) == ("queued", "gw:AGG-1")
-
-
-def test_a_gateway_in_trouble_is_retried(gateway, person, runtime):
-    gateway.answer = (503, {"error": "busy"})
-    message_id = queue(runtime, person, "Occupé")
-    run_worker(runtime.redis)
-    assert stored(runtime, message_id).status == "failed" and len(gateway.received) == runtime.settings.send_attempts
-
-
-def test_the_gateway_delivers_inbound_messages_and_delivery_reports(gateway, client, runtime):
-    form = {"from": "+22370000065", "text": "Bonjour", "id": "in-1", "secret": "in-secret"}
-    response = client.post("/webhooks/gateway/sms", data=form)
-    assert response.status_code == 200 and "Bamanankan" in response.json()["reply"]
-    assert client.post("/webhooks/gateway/sms", data={**form, "secret": "wrong"}).status_code == 403
-    assert client.post("/webhooks/gateway/sms", data=form).json() == response.json()  # a retry, answered alike
-    with runtime.database() as db:
-        contact_id = db.scalar(select(Contact.id))
-        contact = db.get(Contact, contact_id)
-        contact.consent = "accepted"
-        db.commit()
-    message_id = queue(runtime, contact_id, "Suivi")
-    run_worker(runtime.redis)
-    report = {"id": "AGG-1", "status": "delivered", "secret": "in-secret"}
-    assert client.post("/webhooks/gateway/status", data=report).status_code == 204
-    assert stored(runtime, message_id).status == "delivered"
-
-
-def test_on_one_machine_messages_go_to_the_outbox_that_simulate_reads(reconfigure, make_phone, runtime, tmp_path):
-    from bot.channels.console import read_outbox
-    from bot.runtime import get_runtime
-
-    reconfigure(SMS_PROVIDER="console", VAR_DIR=tmp_path)
-    runtime = get_runtime()  # built from the new settings
-    make_phone(NUMBER).converse("Bonjour", "1", "1")
-    with runtime.database() as db:
-        contact_id = db.scalar(select(Contact.id))
-    message_id = queue(runtime, contact_id, "Votre cas est résolu.")
-    run_worker(runtime.redis)
-    assert runtime.settings.outbox == tmp_path / "outbox.jsonl"
-    messages, offset = read_outbox(runtime.settings.outbox, 0)
-    assert [(m["to"], m["channel"], m["text"]) for m in messages] == [(NUMBER, "sms", "Votre cas est résolu.")]
-    assert stored(runtime, message_id).status == "queued" and offset > 0
-    assert read_outbox(runtime.settings.outbox, offset) == ([], offset)

@@ -1,115 +1,25 @@
-"""USSD sessions replayed the way an aggregator (Africa's Talking protocol) sends them.
+"""Whole USSD sessions, replayed the way an aggregator (Africa's Talking protocol) sends them.
 
-Each key press is a form POST to /webhooks/ussd?token=... whose `text` holds every input of the
-session so far joined by `*`; the answer is plain text, `CON ...` while a question is open and
-`END ...` when the session closes. A screen holds 182 characters.
+What a person on a basic handset goes through: first contact and a complaint in Bambara, every
+screen fitting on one (paging with 98/0 when it does not), free text that keeps its `*`, the
+aggregator's replays mid-session, a new session after hanging up, every service in Bambara,
+STOP, and the reference confirmed by SMS when an SMS sender is configured (never for a
+confidential report). A single request's checks (token, form, limits) are the table in
+tests/channels/test_africastalking_ussd.py; the Aggregator is in tests/channels/ussd_aggregator.py.
 """
-
-import uuid
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.actions.sign_up import SIGNED_UP
 from bot.actions.status_texts import SIGNUP_STATUS, STATUS
-from bot.config import get_settings
 from bot.models import Contact, Feedback, Message, Signup, Site
+from tests.channels.support import count
+from tests.channels.ussd_aggregator import PHONE, SCREEN, TOKEN, Aggregator, body, lines, onboard, screen
 from tests.conftest import run_worker
-
-USSD = "/webhooks/ussd"
-TOKEN = "ussd-secret"
-PHONE = "+22370000050"
-SCREEN = 182
 
 # Free text a person may type, with the separator the aggregator itself uses.
 STARRED = "pompe * cassée * depuis lundi"
-
-
-class Aggregator:
-    """One USSD session as the aggregator relays it: each input is appended to `text` with `*`.
-
-    Every answer is checked the way a handset would show it: 200, text/plain, `CON ` or `END `,
-    and at most one screen of text after that prefix.
-    """
-
-    def __init__(self, client, session_id: str | None = None, phone: str = PHONE, token: str = TOKEN):
-        self.client = client
-        self.session_id = session_id or f"ATUid_{uuid.uuid4().hex}"
-        self.phone = phone
-        self.token = token
-        self.inputs: list[str] = []
-        self.answer: str | None = None
-        self.screens: list[str] = []  # every answer of this session, in order
-        self._last_form: dict | None = None
-
-    @property
-    def text(self) -> str:
-        return "*".join(self.inputs)
-
-    def _post(self, form: dict) -> str:
-        response = self.client.post(f"{USSD}?token={self.token}", data=form)
-        assert response.status_code == 200, response.text
-        assert response.headers["content-type"].startswith("text/plain")
-        answer = response.text
-        assert answer[:4] in ("CON ", "END "), answer
-        assert len(answer) - 4 <= SCREEN, f"{len(answer) - 4} characters on one screen: {answer!r}"
-        self._last_form, self.answer = form, answer
-        self.screens.append(answer)
-        return answer
-
-    def _send(self) -> str:
-        return self._post(
-            {
-                "sessionId": self.session_id,
-                "serviceCode": "*384*123#",
-                "phoneNumber": self.phone,
-                "networkCode": "61001",
-                "text": self.text,
-            }
-        )
-
-    def dial(self) -> str:
-        assert self.answer is None, "a session is dialled once"
-        return self._send()
-
-    def press(self, key: str) -> str:
-        assert self.answer is not None and self.answer.startswith("CON "), "the session is over"
-        self.inputs.append(key)
-        return self._send()
-
-    def presses(self, *keys: str) -> str:
-        """Several inputs; the last answer."""
-        for key in keys:
-            self.press(key)
-        return self.answer
-
-    def replay(self) -> str:
-        """The aggregator sends its last request again (a timeout on its side)."""
-        return self._post(self._last_form)
-
-
-def body(answer: str) -> str:
-    """What the screen shows, without the CON/END prefix."""
-    return answer[4:]
-
-
-def lines(answer: str) -> list[str]:
-    return body(answer).split("\n")
-
-
-def screen(runtime, lang: str, flow: str, state: str, **params) -> str:
-    """A flow state's screen as the catalogue writes it: prompt, then its numbered options."""
-    found = runtime.conversations.flows.state(flow, state)
-    catalogues = runtime.catalogues
-    return "\n".join(
-        [catalogues.fill(lang, found.prompt, params)]
-        + [f"{option.key} {catalogues.text(lang, option.label)}" for option in found.options]
-    )
-
-
-def count(runtime, model) -> int:
-    with runtime.database() as db:
-        return db.scalar(select(func.count()).select_from(model))
 
 
 def feedbacks(runtime) -> list[Feedback]:
@@ -128,14 +38,6 @@ def pending_sms(runtime) -> list[Message]:
         )
 
 
-def onboard(client, lang_key: str = "2") -> Aggregator:
-    """A first session through language and consent, left at the main menu."""
-    session = Aggregator(client)
-    session.dial()
-    session.presses(lang_key, "1")
-    return session
-
-
 @pytest.fixture
 def without_sms_sender(reconfigure):
     """USSD is configured, but no SMS sender is (no TWILIO_SMS_FROM); list it before `client`."""
@@ -143,49 +45,7 @@ def without_sms_sender(reconfigure):
 
 
 # ---------------------------------------------------------------------------------------------
-# 1. The token in the callback URL.
-
-
-@pytest.mark.parametrize("token", ["wrong", ""], ids=["wrong token", "empty token"])
-def test_a_wrong_token_is_refused_and_nothing_is_stored(twilio, client, runtime, token):
-    response = client.post(
-        f"{USSD}?token={token}", data={"sessionId": "ATUid_1", "phoneNumber": PHONE, "text": ""}
-    )
-    assert (response.status_code, response.text) == (403, "invalid token")
-    assert count(runtime, Message) == count(runtime, Contact) == 0
-
-
-def test_a_missing_token_is_refused(twilio, client, runtime):
-    response = client.post(USSD, data={"sessionId": "ATUid_1", "phoneNumber": PHONE, "text": ""})
-    assert response.status_code == 403
-    assert count(runtime, Message) == 0
-
-
-def test_without_a_configured_token_every_request_is_refused(client, runtime):
-    assert get_settings().ussd_token == ""
-    response = client.post(f"{USSD}?token=", data={"sessionId": "ATUid_1", "phoneNumber": PHONE, "text": ""})
-    assert response.status_code == 403
-    assert count(runtime, Message) == 0
-
-
-def test_the_right_token_opens_the_session(twilio, client):
-    response = client.post(
-        f"{USSD}?token={TOKEN}",
-        data={
-            "sessionId": "ATUid_1",
-            "serviceCode": "*384*123#",
-            "phoneNumber": PHONE,
-            "networkCode": "61001",
-            "text": "",
-        },
-    )
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/plain")
-    assert response.text.startswith("CON ")
-
-
-# ---------------------------------------------------------------------------------------------
-# 2. First contact and a complaint in Bambara.
+# 1. First contact and a complaint in Bambara.
 
 
 def test_first_contact_then_a_whole_complaint_in_bambara(twilio, client, runtime):
@@ -217,7 +77,7 @@ def test_first_contact_then_a_whole_complaint_in_bambara(twilio, client, runtime
 
 
 # ---------------------------------------------------------------------------------------------
-# 3. Every screen fits (the Aggregator checks each answer); here the long ones in French.
+# 2. Every screen fits (the Aggregator checks each answer); here the long ones in French.
 
 
 def test_every_french_screen_fits_even_after_a_wrong_key(twilio, client, runtime):
@@ -243,7 +103,7 @@ def test_every_french_screen_fits_even_after_a_wrong_key(twilio, client, runtime
 
 
 # ---------------------------------------------------------------------------------------------
-# 4. Free text keeps its stars.
+# 3. Free text keeps its stars.
 
 
 def test_free_text_with_stars_is_stored_whole(twilio, client, runtime):
@@ -258,7 +118,7 @@ def test_free_text_with_stars_is_stored_whole(twilio, client, runtime):
 
 
 # ---------------------------------------------------------------------------------------------
-# 5. A replayed request.
+# 4. A replayed request.
 
 
 def test_a_replayed_request_gets_the_same_answer_and_stores_nothing(twilio, client, runtime):
@@ -293,7 +153,7 @@ def test_a_replayed_first_request_shows_the_language_menu_again(twilio, client, 
 
 
 # ---------------------------------------------------------------------------------------------
-# 6. A menu longer than a screen is paged.
+# 5. A menu longer than a screen is paged.
 
 SITE_NAMES = [f"Site de relogement provisoire numéro {n}" for n in range(1, 13)]
 
@@ -347,7 +207,7 @@ def test_a_long_site_menu_is_paged_and_nothing_is_cut(twilio, client, runtime, m
 
 
 # ---------------------------------------------------------------------------------------------
-# 7. A new session after stopping half-way.
+# 6. A new session after stopping half-way.
 
 
 def test_a_new_session_after_stopping_half_way_starts_at_the_main_menu(twilio, client, runtime):
@@ -368,7 +228,7 @@ def test_a_new_session_after_a_submission_starts_at_the_main_menu(twilio, client
 
 
 # ---------------------------------------------------------------------------------------------
-# 8. The reference also goes by SMS, when an SMS sender is configured.
+# 7. The reference also goes by SMS, when an SMS sender is configured.
 
 
 def test_a_ussd_submission_sends_its_confirmation_by_sms(twilio, client, runtime):
@@ -399,7 +259,7 @@ def test_without_an_sms_sender_no_sms_is_queued(without_sms_sender, client, runt
 
 
 # ---------------------------------------------------------------------------------------------
-# 9. Every main-menu service, in Bambara, over USSD.
+# 8. Every main-menu service, in Bambara, over USSD.
 
 
 def test_a_bambara_speaker_completes_every_service_over_ussd(twilio, client, runtime):
@@ -472,7 +332,7 @@ def test_a_bambara_speaker_completes_every_service_over_ussd(twilio, client, run
 
 
 # ---------------------------------------------------------------------------------------------
-# STOP over USSD.
+# 9. STOP over USSD.
 
 
 def test_stop_over_ussd_ends_the_session_with_the_notice(twilio, client, runtime):
@@ -493,68 +353,7 @@ def test_an_opted_out_person_who_dials_again_can_come_back(twilio, client, runti
 
 
 # ---------------------------------------------------------------------------------------------
-# 10. Requests no aggregator sends.
-
-
-def _raw(client, content: bytes, **headers):
-    return client.post(
-        f"{USSD}?token={TOKEN}",
-        content=content,
-        headers={"content-type": "application/x-www-form-urlencoded", **headers},
-    )
-
-
-@pytest.mark.parametrize(
-    "form",
-    [
-        {"serviceCode": "*384*123#", "phoneNumber": PHONE, "text": ""},
-        {"sessionId": "ATUid_1", "serviceCode": "*384*123#", "text": ""},
-        {"sessionId": "  ", "phoneNumber": PHONE, "text": ""},
-        {"sessionId": "x" * 101, "phoneNumber": PHONE, "text": ""},
-    ],
-    ids=["no sessionId", "no phoneNumber", "blank sessionId", "sessionId too long"],
-)
-def test_a_request_without_its_session_or_number_is_a_bad_request(twilio, client, runtime, form):
-    response = client.post(f"{USSD}?token={TOKEN}", data=form)
-    assert response.status_code == 400
-    assert count(runtime, Message) == count(runtime, Contact) == 0
-
-
-def test_a_body_that_is_not_utf8_is_a_bad_request(twilio, client, runtime):
-    response = _raw(client, b"sessionId=ATUid_1&phoneNumber=%2B22370000050&text=caf\xe9")
-    assert (response.status_code, response.text) == (400, "the form is not valid UTF-8")
-    assert count(runtime, Message) == 0
-
-
-def test_a_percent_encoded_text_that_is_not_utf8_is_a_bad_request(twilio, client, runtime):
-    response = _raw(client, b"sessionId=ATUid_1&phoneNumber=%2B22370000050&text=caf%E9")
-    assert response.status_code == 400
-    assert count(runtime, Message) == 0
-
-
-def test_an_oversized_body_is_refused(twilio, client, runtime):
-    limit = get_settings().max_body_bytes
-    padding = b"x" * (limit + 1)
-    response = _raw(client, b"sessionId=ATUid_1&phoneNumber=%2B22370000050&text=" + padding)
-    assert response.status_code == 413
-
-    def chunks():  # no Content-Length: refused while reading
-        yield b"sessionId=ATUid_1&phoneNumber=%2B22370000050&text="
-        for _ in range(limit // 8192 + 2):
-            yield b"x" * 8192
-
-    streamed = client.post(
-        f"{USSD}?token={TOKEN}", content=chunks(), headers={"content-type": "application/x-www-form-urlencoded"}
-    )
-    assert streamed.status_code == 413
-    assert count(runtime, Message) == 0
-
-
-def test_a_text_longer_than_any_session_is_a_bad_request(twilio, client, runtime):
-    text = "1*" * (get_settings().max_text_chars // 2 + 1)
-    response = client.post(f"{USSD}?token={TOKEN}", data={"sessionId": "ATUid_1", "phoneNumber": PHONE, "text": text})
-    assert response.status_code == 400
-    assert count(runtime, Message) == 0
+# 10. A confidential report is never confirmed by SMS.
 
 
 def test_a_confidential_report_over_ussd_is_not_confirmed_by_sms(twilio, client, runtime):

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from bot.accounts import issue_api_token
 from bot.db import transaction
 from bot.models import Feedback, StaffUser
+from tests.admin.test_inbox_page import add_contact, add_feedback, file_confidential_report
 from tests.admin_support import feedback_by_text, make_staff, submit_complaint
-from tests.test_admin_inbox import add_contact, add_feedback, file_confidential_report
 
 PHONE_DIGITS = re.compile(r"7000000\d")
 
