@@ -6,24 +6,28 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.middleware.sessions import SessionMiddleware
 
-from bot.admin import TEMPLATES, cases, dashboard, home, inbox, login
+from bot import access_log
+from bot.accounts import LOGIN_LIFETIME
+from bot.admin import TEMPLATES, cases, dashboard, home, inbox, login, sends
 from bot.api import v1
 from bot.channels import ADAPTERS
+from bot.channels.base import Refused
 from bot.config import Settings, get_settings
 from bot.runtime import Runtime
+from bot.spool.replay import Flusher
 from bot.web.pages import Interface
 from bot.web.providers import provider_routes
-from bot.web.security import DeskOnly, LoginRequired
+from bot.web.security import DeskOnly, LoginRequired, StaffGuard
 
 
-def _health(runtime: Runtime) -> dict[str, str]:
-    status = {}
+def _health(runtime: Runtime) -> dict[str, object]:
+    status: dict[str, object] = {}
     try:
         with runtime.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -35,34 +39,55 @@ def _health(runtime: Runtime) -> dict[str, str]:
         status["redis"] = "up"
     except RedisError:
         status["redis"] = "down"
+    # Requests kept on this host's disk while the database was down, not yet replayed (bot/spool):
+    # shown when there are some, or when the spool could not keep any.
+    spool = runtime.spool
+    waiting, failed, writable = spool.waiting(), spool.failed(), spool.writable()
+    if waiting or failed or not writable:
+        status["spool"] = {"waiting": waiting, "failed": failed, "writable": writable}
     return status
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    # Wherever the app is served (baro web's gunicorn workers, uvicorn.run), its access log hides `token=`.
+    access_log.install()
     runtime = Runtime(settings or get_settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         _ = runtime.conversations  # fail at start, not at the first message, if flows or secrets are broken
+        # Replays what waited in the spool once the database is back: the spool is this host's disk.
+        flusher = Flusher(runtime, ADAPTERS)
+        flusher.start()
         yield
+        flusher.stop()
         runtime.close()
 
     settings = runtime.settings
     app = FastAPI(title="baro", lifespan=lifespan)
     app.state.runtime = runtime
     app.state.interface = interface = Interface(TEMPLATES, settings.locales_dir)
-    # Staff sessions: a signed cookie, its key derived from SECRET_KEY so it differs from the data keys.
+    # Staff sessions: a signed cookie, its key derived from SECRET_KEY so it differs from the data keys; it
+    # carries a login token that the server checks and can end (bot/accounts.py). HttpOnly; Lax so that a link
+    # to a case from a mail opens it signed in (every form also carries a CSRF token); Secure over https.
     app.add_middleware(
         SessionMiddleware,
         secret_key=hashlib.sha256(b"baro staff session:" + settings.secret_key.encode()).hexdigest(),
         session_cookie="baro_staff",
-        max_age=12 * 3600,
-        same_site="strict",
+        max_age=int(LOGIN_LIFETIME.total_seconds()),
+        same_site="lax",
         https_only=settings.public_url.startswith("https://"),
     )
+    # Outermost: security headers on every staff answer, and staff forms refused past their size unread.
+    app.add_middleware(StaffGuard, max_body_bytes=settings.staff_max_body_bytes, gettext=interface.gettext)
     app.include_router(provider_routes(ADAPTERS))
-    for module in (login, home, inbox, cases, dashboard, v1):
+    for module in (login, home, inbox, cases, dashboard, sends, v1):
         app.include_router(module.router)
+
+    @app.exception_handler(Refused)
+    async def provider_refused(_request: Request, error: Refused) -> Response:
+        """A provider's request refused while it was being answered (a reused message id): never a 500."""
+        return PlainTextResponse(str(error), status_code=error.status)
 
     @app.exception_handler(DeskOnly)
     async def desk_only(request: Request, _error: DeskOnly) -> Response:
@@ -75,8 +100,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
-        """Up when messages can be taken: the database is required, Redis only delays work."""
+        """Up when messages can be taken: by the database, or by the spool while it is down; Redis only delays work."""
         status = await run_in_threadpool(_health, runtime)
-        return JSONResponse(status, status_code=200 if status["database"] == "up" else 503)
+        takes_messages = status["database"] == "up" or status.get("spool", {}).get("writable", True)
+        return JSONResponse(status, status_code=200 if takes_messages else 503)
 
     return app

@@ -1,10 +1,12 @@
 """The `baro` command."""
 
 import logging
+import os
 import sys
 import time
 import uuid
 import xml.etree.ElementTree as ET
+from contextlib import suppress
 
 import httpx
 import typer
@@ -23,6 +25,15 @@ users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(flows_app, name="flows")
 app.add_typer(users_app, name="users")
+
+
+@app.callback()
+def _private_files() -> None:
+    """Every file a baro process writes (database, logs, outbox, spool) is the service user's alone."""
+    os.umask(0o077)
+    var_dir = get_settings().var_dir
+    if var_dir.is_dir() and var_dir.stat().st_uid == os.getuid():
+        var_dir.chmod(0o700)  # made before this rule, or by hand
 
 
 def _logging() -> None:
@@ -94,14 +105,12 @@ def users_create(
     site: list[str] = typer.Option([], help="Limit a triage account to a site (slug); repeat for several."),
     password: str = typer.Option("", help="Leave empty to generate one, shown once."),
 ) -> None:
-    """Create a staff account."""
-    import secrets
-
-    from bot.accounts import create_user
+    """Create a staff account (a password of at least 12 characters, not a common one)."""
+    from bot.accounts import create_user, generate_password
     from bot.db import transaction
     from bot.runtime import get_runtime
 
-    chosen = password or secrets.token_urlsafe(12)
+    chosen = password or generate_password()
     try:
         with transaction(get_runtime().database) as db:
             create_user(db, email, role, chosen, site)
@@ -132,59 +141,147 @@ def users_token(email: str = typer.Option(..., help="The account the token acts 
     typer.echo(token)
 
 
-@app.command()
-def web() -> None:
-    """Serve the web application."""
-    import uvicorn
-
-    from bot.app import create_app
-
-    settings = get_settings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, proxy_headers=True, log_level="info")
-
-
-@app.command()
-def worker(burst: bool = typer.Option(False, help="Stop when the queues are empty.")) -> None:
-    """Run one RQ worker."""
-    from rq import Queue, Worker
-
-    from bot.handover import QUEUES
+def _change_account(email: str, change) -> None:
+    """Apply `change(db, user)` to the account of `email`, in one transaction; exit 1 if there is none."""
+    from bot.accounts import find_user
+    from bot.db import transaction
     from bot.runtime import get_runtime
 
+    with transaction(get_runtime().database) as db:
+        user = find_user(db, email)
+        if user is None:
+            typer.echo(f"no account for {email.strip().lower()}", err=True)
+            raise typer.Exit(1)
+        change(db, user)
+
+
+@users_app.command("disable")
+def users_disable(email: str = typer.Option(..., help="The account to disable.")) -> None:
+    """Disable an account: its logins end at once, its password and API token stop working."""
+    from bot.accounts import disable
+
+    _change_account(email, disable)
+    typer.echo(f"disabled {email.strip().lower()}")
+
+
+@users_app.command("enable")
+def users_enable(email: str = typer.Option(..., help="The account to enable.")) -> None:
+    """Enable an account again, and lift a lock left by wrong passwords."""
+    from bot.accounts import enable
+
+    _change_account(email, enable)
+    typer.echo(f"enabled {email.strip().lower()}")
+
+
+@users_app.command("reset-password")
+def users_reset_password(
+    email: str = typer.Option(..., help="The account whose password is replaced."),
+    password: str = typer.Option("", help="Leave empty to generate one, shown once."),
+) -> None:
+    """Replace an account's password: every login of the account ends, and a lock is lifted."""
+    from bot.accounts import generate_password, reset_password
+
+    chosen = password or generate_password()
+    try:
+        _change_account(email, lambda db, user: reset_password(db, user, chosen))
+    except ValueError as refused:
+        typer.echo(f"not changed: {refused}", err=True)
+        raise typer.Exit(1) from refused
+    shown = "" if password else f"  password: {chosen}  (shown once)"
+    typer.echo(f"new password for {email.strip().lower()}{shown}")
+
+
+@users_app.command("revoke-token")
+def users_revoke_token(email: str = typer.Option(..., help="The account whose API token stops working.")) -> None:
+    """Revoke an account's API token (`baro users token` issues a new one)."""
+    from bot.accounts import revoke_api_token
+
+    _change_account(email, lambda db, user: revoke_api_token(user))
+    typer.echo(f"API token of {email.strip().lower()} revoked")
+
+
+@app.command()
+def web(
+    workers: int = typer.Option(
+        1, envvar="WEB_CONCURRENCY", min=1, help="uvicorn worker processes; one that dies is started again."
+    ),
+) -> None:
+    """Serve the web application: gunicorn with uvicorn workers (bot/webserver.py)."""
+    from bot import webserver
+    from bot.app import create_app
+
     _logging()
-    redis = get_runtime().redis
-    # Queues are drained in their order: intake, then replies to people, then bulk sends. The
-    # scheduler runs RQ's retries of transient send failures after their backoff.
-    Worker([Queue(name, connection=redis) for name in QUEUES], connection=redis).work(burst=burst, with_scheduler=True)
+    webserver.serve(get_settings(), workers, create_app)
+
+
+@app.command()
+def worker(
+    burst: bool = typer.Option(False, help="Stop when the queues are empty."),
+    processes: int = typer.Option(
+        1, envvar="WORKER_PROCESSES", min=1, help="RQ workers in the pool; one that dies is started again."
+    ),
+) -> None:
+    """Run RQ's worker pool over baro's queues (workers/pool.py)."""
+    from bot.runtime import get_runtime
+    from workers import pool
+
+    _logging()
+    pool.run(get_runtime().redis, processes, burst=burst)
 
 
 @app.command()
 def cron() -> None:
-    """Enqueue the periodic jobs (workers/periodic.py); rides out Redis restarts."""
+    """Enqueue the periodic jobs (workers/periodic.py); rides out Redis restarts, stops at once on SIGTERM."""
+    import signal
+
     from rq.cron import CronScheduler
+    from rq.exceptions import SchedulerNotFound, StopRequested
 
     from bot.runtime import get_runtime
     from workers.periodic import PERIODIC
 
     _logging()
     runtime = get_runtime()
-    while True:
-        try:
-            scheduler = CronScheduler(connection=runtime.redis)
-            for periodic in PERIODIC:
-                scheduler.register(periodic.job, periodic.queue, interval=periodic.every(runtime.settings))
-            scheduler.start()  # returns when asked to stop
-            return
-        except RedisError as error:
-            logging.getLogger("baro.cron").warning("Redis unavailable (%s); retrying in 5 s", error)
-            time.sleep(5)
+    stop_requested = False
+
+    def request_stop(signum, frame) -> None:
+        # Remembered, then raised to cut short whatever is waiting (a sleep, a Redis call). RQ's own handler
+        # only raised: the scheduler's shutdown then failed on the Redis that was gone, the RedisError below
+        # took the stop for an outage, and the process retried forever, deaf to SIGTERM.
+        nonlocal stop_requested
+        stop_requested = True
+        raise StopRequested
+
+    class Scheduler(CronScheduler):
+        def _install_signal_handlers(self) -> None:
+            signal.signal(signal.SIGINT, request_stop)
+            signal.signal(signal.SIGTERM, request_stop)
+
+        def register_death(self, pipeline=None) -> None:
+            # On the way out, whatever Redis says: gone, or restarted without our entry (it expires anyway).
+            with suppress(RedisError, SchedulerNotFound):
+                super().register_death(pipeline)
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    with suppress(StopRequested):
+        while not stop_requested:
+            try:
+                scheduler = Scheduler(connection=runtime.redis)
+                for periodic in PERIODIC:
+                    scheduler.register(periodic.job, periodic.queue, interval=periodic.every(runtime.settings))
+                scheduler.start()  # returns when asked to stop
+            except RedisError as error:
+                if not stop_requested:
+                    logging.getLogger("baro.cron").warning("Redis unavailable (%s); retrying in 5 s", error)
+                    time.sleep(5)
+    logging.getLogger("baro.cron").info("stopped")
 
 
 @app.command()
 def run() -> None:
-    """Prepare everything and run web, worker and scheduler (and a local Redis if REDIS_URL is unset)."""
-    from contextlib import nullcontext
-
+    """Prepare everything, then run the Procfile (web, worker, cron) and, if REDIS_URL is unset, a private Redis,
+    under supervisord: a process that dies is started again; Ctrl-C or SIGTERM stops them all."""
     from bot import devserver
     from bot.db import upgrade
 
@@ -194,22 +291,16 @@ def run() -> None:
     upgrade(settings.database_url)
     seed()
     manage_redis = settings.redis_url == f"unix://{settings.local_redis_socket}"
-    redis_context = (
-        devserver.local_redis(settings.var_dir, settings.local_redis_socket)
-        if manage_redis
-        else nullcontext(settings.redis_url)
+    typer.echo(
+        "\nbaro is starting.\n"
+        f"  health:  {settings.public_url}/healthz\n"
+        f"  webhook: {settings.public_url}/webhooks/twilio/messaging\n"
+        f"  try it:  .venv/bin/baro simulate --phone +22370000001\n"
+        f"  redis:   {settings.redis_url}{' (private, started by baro run)' if manage_redis else ''}\n"
+        f"  status:  .venv/bin/supervisorctl -c {settings.var_dir / 'supervisord.conf'} status\n"
+        "Ctrl-C stops everything.\n"
     )
-    with redis_context as redis_url:
-        typer.echo(
-            "\nbaro is starting.\n"
-            f"  health:  {settings.public_url}/healthz\n"
-            f"  webhook: {settings.public_url}/webhooks/twilio/messaging\n"
-            f"  try it:  .venv/bin/baro simulate --phone +22370000001\n"
-            f"  redis:   {redis_url}{' (local, managed by baro run)' if manage_redis else ''}\n"
-            "Ctrl-C stops everything.\n"
-        )
-        code = devserver.run_procfile(devserver.process_env(settings, redis_url))
-    raise typer.Exit(code)
+    raise typer.Exit(devserver.run_supervisord(settings))
 
 
 def _show_outbox(outbox, number: str) -> None:

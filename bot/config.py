@@ -3,7 +3,7 @@
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -11,25 +11,45 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.vocabulary import Channel
 
 ROOT = Path(__file__).resolve().parent.parent
-# Local state (SQLite file, Redis socket, generated secrets). Read before the
-# settings because the generated secrets file lives inside it.
-VAR_DIR = Path(os.environ.get("VAR_DIR") or ROOT / "var").resolve()
-# `make run` writes generated development secrets here; a real `.env` or the
-# environment overrides them.
-LOCAL_ENV_FILE = VAR_DIR / "local.env"
+
+
+def var_dir_from_environment() -> Path:
+    """Local state (SQLite file, Redis socket, generated secrets): VAR_DIR, else `var/` at the root.
+
+    Read from the environment of the moment, not when this module was imported: a test suite or a
+    `make run` in another directory points VAR_DIR elsewhere after import, and the generated secrets
+    file that lives inside it must follow.
+    """
+    return Path(os.environ.get("VAR_DIR") or ROOT / "var").resolve()
+
+
+def local_env_file() -> Path:
+    """Where `make run` writes generated development secrets; a real `.env` or the environment overrides them."""
+    return var_dir_from_environment() / "local.env"
+
+
+def env_files() -> tuple[Path, ...]:
+    """The files settings are read from, under the environment, the later winning: the generated secrets,
+    then `.env` at the root, or the file ENV_FILE names (ENV_FILE empty: none, as the test suite sets it)."""
+    env_file = os.environ.get("ENV_FILE")
+    if env_file is None:
+        return (local_env_file(), ROOT / ".env")
+    return (local_env_file(), Path(env_file)) if env_file else (local_env_file(),)
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_file=(LOCAL_ENV_FILE, ROOT / ".env"),
-        env_file_encoding="utf-8",
-        extra="ignore",
-    )
+    model_config = SettingsConfigDict(env_file_encoding="utf-8", extra="ignore")
+
+    def __init__(self, **values: Any) -> None:
+        # The env files are chosen at each construction, from the environment as it is now (see env_files);
+        # `Settings(_env_file=None)` still reads none.
+        values.setdefault("_env_file", env_files())
+        super().__init__(**values)
 
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = ""
-    var_dir: Path = VAR_DIR
+    var_dir: Path = Field(default_factory=var_dir_from_environment)
     database_url: str = ""
     redis_url: str = ""
     twilio_account_sid: str = ""
@@ -50,7 +70,8 @@ class Settings(BaseSettings):
     whatsapp_alphabet: Literal["unicode", "gsm"] = "unicode"
     ussd_alphabet: Literal["unicode", "gsm"] = "unicode"
 
-    # USSD (Africa's Talking protocol): the callback URL carries ?token=USSD_TOKEN.
+    # USSD (Africa's Talking protocol): the callback URL carries ?token=USSD_TOKEN. While it is changed,
+    # `new,old`: both are taken until the aggregator calls with the new one (see `ussd_tokens`).
     ussd_token: str = ""
     ussd_session_seconds: int = 300
 
@@ -78,10 +99,21 @@ class Settings(BaseSettings):
     protection_deadline_hours: int = 24
     send_attempts: int = 5
     send_retry_seconds: list[int] = Field(default_factory=lambda: [10, 60, 300, 900])
+    # A send claimed longer ago than this lost its worker: the sweep marks it `unknown` for staff to
+    # decide (it may have reached the person). Far longer than a provider's timeout (15 s) plus the
+    # wait for a send slot, so a live send is never taken for a dead one.
+    send_lease_seconds: int = Field(default=600, ge=60)
     session_ttl_seconds: int = 30 * 60
     max_body_bytes: int = 64 * 1024
+    # A staff form (/admin) past this size is refused unread (413); the longest, a reply or a note, is far less.
+    staff_max_body_bytes: int = 64 * 1024
     max_text_chars: int = 4000
     sweep_interval_seconds: int = 60
+    # Inbound requests that came while the database was down wait here, encrypted, until it is back
+    # (bot/spool); local disk: the web process on this host replays them. Default: $VAR_DIR/spool.
+    spool_dir: Path | None = None
+    # How often the web process looks for requests to replay.
+    spool_flush_seconds: float = 5.0
 
     @field_validator("languages", "protection_alert_numbers", mode="before")
     @classmethod
@@ -96,6 +128,7 @@ class Settings(BaseSettings):
         self.public_url = (self.public_url or f"http://127.0.0.1:{self.port}").rstrip("/")
         self.database_url = self.database_url or f"sqlite:///{self.var_dir / 'baro.sqlite3'}"
         self.redis_url = self.redis_url or f"unix://{self.local_redis_socket}"
+        self.spool_dir = self.spool_dir or self.var_dir / "spool"
         return self
 
     def alphabet(self, channel: str) -> str:
@@ -105,6 +138,11 @@ class Settings(BaseSettings):
     def per_second(self, channel: str) -> float:
         """Sends per second on `channel`, per sender, shared by every worker."""
         return getattr(self, f"{channel}_per_second")
+
+    @property
+    def ussd_tokens(self) -> tuple[str, ...]:
+        """The tokens a USSD request may carry: USSD_TOKEN's comma-separated values (none: USSD is refused)."""
+        return tuple(token for token in (part.strip() for part in self.ussd_token.split(",")) if token)
 
     @property
     def outbox(self) -> Path:

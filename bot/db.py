@@ -1,7 +1,8 @@
 """Database engine, sessions and migrations."""
 
+import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from alembic import command
@@ -17,7 +18,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _private(Path(path))
         engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -30,6 +31,20 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _private(database: Path) -> None:
+    """The SQLite file holds personal data: only the service's user reads it (SQLite gives its
+    journal and shared-memory files the same permissions)."""
+    database.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not database.exists():
+        # Created here, empty, so that it is born private. Never opened once it exists: closing any
+        # descriptor of a SQLite file drops the POSIX locks this process's connections hold on it.
+        with suppress(FileExistsError):  # another process made it meanwhile
+            os.close(os.open(database, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        with suppress(FileNotFoundError):
+            path.chmod(0o600)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

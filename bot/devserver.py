@@ -1,7 +1,13 @@
-"""`baro run`: everything a newcomer needs on one machine, started and stopped together."""
+"""`baro run`: everything a newcomer needs on one machine, under supervisord.
+
+The Procfile's processes (and a private Redis when REDIS_URL is unset) run under supervisord, as production
+runs them under systemd or a Procfile runner: a process that dies is started again while the others go on
+serving, and Ctrl-C, SIGTERM or the terminal's hangup stops them all, Redis last.
+"""
 
 import os
 import secrets
+import shlex
 import shutil
 import signal
 import subprocess
@@ -11,18 +17,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from honcho.environ import parse_procfile
-from honcho.manager import Manager
 from redis import Redis
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
-from bot.config import LOCAL_ENV_FILE, ROOT, Settings
+from bot.config import ROOT, Settings, local_env_file
+from bot.orphans import die_with_parent
+
+# Process types of the Procfile that are not long-running: the release phase (migrations) runs before.
+NOT_SUPERVISED = ("release",)
+# How long a process may take to stop before supervisord kills its process group: gunicorn's graceful
+# timeout (bot/webserver.py) and an RQ job's warm shutdown fit in it.
+STOP_SECONDS = 15
 
 
-def ensure_local_secrets(path: Path = LOCAL_ENV_FILE) -> bool:
+def ensure_local_secrets(path: Path | None = None) -> bool:
     """Generate development secrets once; True if it wrote them. Real deployments set them in the environment."""
+    path = path or local_env_file()
     if path.exists():
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -55,33 +67,9 @@ def redis_server_binary() -> str:
     return found
 
 
-def _die_with_parent() -> None:
-    """Linux: the private Redis gets SIGTERM if whoever started it is killed outright."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # elsewhere the next `baro run` shuts a leftover server down instead
-
-
-def _ping(socket: Path) -> bool:
-    # No retries: redis-py's default backoff turns one refused ping into seconds of waiting.
-    try:
-        return Redis(unix_socket_path=str(socket), socket_timeout=0.5, retry=Retry(NoBackoff(), 0)).ping()
-    except (RedisError, OSError):
-        return False
-
-
-@contextmanager
-def local_redis(var_dir: Path, socket: Path, persist: bool = True) -> Iterator[str]:
-    """A Redis on a socket of its own under var/, never the one on port 6379; stopped on exit."""
-    var_dir.mkdir(parents=True, exist_ok=True)
-    if _ping(socket):  # left behind by a run that was killed: shut it down, we start our own
-        with suppress(RedisError, OSError):
-            Redis(unix_socket_path=str(socket)).shutdown(nosave=not persist)
-    socket.unlink(missing_ok=True)
-    command = [
+def redis_command(var_dir: Path, socket: Path, persist: bool = True) -> list[str]:
+    """A Redis on a socket of its own under var/, never the one on port 6379."""
+    return [
         redis_server_binary(),
         "--port", "0",
         "--unixsocket", str(socket),
@@ -92,8 +80,33 @@ def local_redis(var_dir: Path, socket: Path, persist: bool = True) -> Iterator[s
         "--appendonly", "no",
         "--logfile", str(var_dir / "redis.log"),
     ]
-    # Its own session, so Ctrl-C reaches the web and worker first and Redis outlives their shutdown.
-    process = subprocess.Popen(command, start_new_session=True, preexec_fn=_die_with_parent)
+
+
+def _ping(socket: Path) -> bool:
+    # No retries: redis-py's default backoff turns one refused ping into seconds of waiting.
+    try:
+        return Redis(unix_socket_path=str(socket), socket_timeout=0.5, retry=Retry(NoBackoff(), 0)).ping()
+    except (RedisError, OSError):
+        return False
+
+
+def stop_leftover_redis(socket: Path, persist: bool = True) -> None:
+    """A Redis left on our socket by a run that was killed outright: shut it down, we start our own."""
+    if _ping(socket):
+        with suppress(RedisError, OSError):
+            Redis(unix_socket_path=str(socket)).shutdown(nosave=not persist)
+    socket.unlink(missing_ok=True)
+
+
+@contextmanager
+def local_redis(var_dir: Path, socket: Path, persist: bool = True) -> Iterator[str]:
+    """A private Redis for as long as the block runs (the test suite's and the benchmarks')."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    stop_leftover_redis(socket, persist)
+    # Its own session, so Ctrl-C reaches the caller first and Redis outlives its shutdown.
+    process = subprocess.Popen(
+        redis_command(var_dir, socket, persist), start_new_session=True, preexec_fn=die_with_parent
+    )
     try:
         deadline = time.monotonic() + 15
         while not _ping(socket):
@@ -110,13 +123,76 @@ def local_redis(var_dir: Path, socket: Path, persist: bool = True) -> Iterator[s
         socket.unlink(missing_ok=True)
 
 
-def run_procfile(env: dict[str, str], procfile: Path = ROOT / "Procfile") -> int:
-    """Run every Procfile process under honcho until one stops or we are told to stop."""
-    manager = Manager()
-    for name, command in parse_procfile(procfile.read_text()).processes.items():
-        manager.add_process(name, command, env=env, cwd=str(ROOT))
-    manager.loop()
-    return manager.returncode or 0
+def procfile_processes(procfile: Path) -> dict[str, str]:
+    """`name: command` lines, in order; blank lines and comments skipped."""
+    processes = {}
+    for line in procfile.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, command = line.partition(":")
+            processes[name.strip()] = command.strip()
+    return processes
+
+
+def _program(name: str, command: list[str] | str, priority: int) -> str:
+    command_line = command if isinstance(command, str) else shlex.join(command)
+    return "\n".join(
+        [
+            f"[program:{name}]",
+            f"command={_escape(command_line)}",
+            f"directory={_escape(str(ROOT))}",
+            f"priority={priority}",
+            "autorestart=true",
+            "startsecs=1",
+            "startretries=5",
+            "stopsignal=TERM",
+            f"stopwaitsecs={STOP_SECONDS}",
+            # SIGKILL, when it comes to that, reaches its workers too (not SIGTERM: each stops its own children).
+            "killasgroup=true",
+            # What each process prints goes to the terminal `make run` runs in.
+            "stdout_logfile=/dev/stdout",
+            "stdout_logfile_maxbytes=0",
+            "redirect_stderr=true",
+        ]
+    )
+
+
+def _escape(value: str) -> str:
+    return value.replace("%", "%%")  # supervisord expands %(name)s in values
+
+
+def supervisor_config(settings: Settings, procfile: Path, redis: list[str] | None) -> str:
+    """supervisord's configuration: Redis first (started first, stopped last), then the Procfile's processes."""
+    var = settings.var_dir
+    sections = [
+        "; Written by `baro run` at each start: change the Procfile, not this file.",
+        "[supervisord]",
+        "nodaemon=true",
+        f"logfile={_escape(str(var / 'supervisord.log'))}",
+        "logfile_maxbytes=1MB",
+        "logfile_backups=1",
+        f"pidfile={_escape(str(var / 'supervisord.pid'))}",
+        f"childlogdir={_escape(str(var))}",
+        "",
+        "; `supervisorctl -c var/supervisord.conf status` (or `restart baro:worker`, ...) while `make run` runs.",
+        "[unix_http_server]",
+        f"file={_escape(str(var / 'supervisor.sock'))}",
+        "chmod=0700",
+        "",
+        "[rpcinterface:supervisor]",
+        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
+        "",
+        "[supervisorctl]",
+        f"serverurl=unix://{_escape(str(var / 'supervisor.sock'))}",
+        "",
+    ]
+    if redis:
+        sections += [_program("redis", redis, priority=1), ""]
+    processes = {name: command for name, command in procfile_processes(procfile).items() if name not in NOT_SUPERVISED}
+    for position, (name, command) in enumerate(processes.items()):
+        sections += [_program(name, command, priority=10 + position), ""]
+    # One group: supervisord stops a group's processes all at once, and one group after another.
+    sections += ["[group:baro]", f"programs={','.join(processes)}", "priority=10", ""]
+    return "\n".join(sections)
 
 
 def process_env(settings: Settings, redis_url: str) -> dict[str, str]:
@@ -126,3 +202,29 @@ def process_env(settings: Settings, redis_url: str) -> dict[str, str]:
     # The Procfile says `baro ...`: make it this installation's, wherever make was run from.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     return env
+
+
+def run_supervisord(settings: Settings, procfile: Path = ROOT / "Procfile") -> int:
+    """supervisord over the Procfile, with a private Redis when REDIS_URL is unset, until told to stop; its
+    exit status."""
+    manage_redis = settings.redis_url == f"unix://{settings.local_redis_socket}"
+    redis = None
+    if manage_redis:
+        stop_leftover_redis(settings.local_redis_socket)
+        redis = redis_command(settings.var_dir, settings.local_redis_socket)
+    config = settings.var_dir / "supervisord.conf"
+    config.write_text(supervisor_config(settings, procfile, redis), encoding="utf-8")
+    sys.stdout.flush()
+    # In a session of its own, told by us to stop: the terminal's hangup would make it reload, not stop.
+    # It stops everything if we are killed outright.
+    supervisord = subprocess.Popen(
+        [sys.executable, "-m", "supervisor.supervisord", "-c", str(config)],
+        env=process_env(settings, settings.redis_url), start_new_session=True, preexec_fn=die_with_parent,
+    )
+
+    def stop(signum, frame) -> None:
+        supervisord.terminate()
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, stop)
+    return supervisord.wait()

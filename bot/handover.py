@@ -1,8 +1,8 @@
-"""Handing work to RQ once the database has it: a Redis outage delays work, never loses it.
+"""Handing work to RQ once the database has it: a Redis outage or a dead worker delays work, never loses it.
 
 Everything slow (intake, alerts, sends) is a row first, committed, and only then a job. A job Redis
-refuses is only logged: `sweep` finds its row later and queues it again. Every job is idempotent, so
-a job queued twice does its work once.
+refuses, or a worker that dies mid-job, is only a delay: `sweep` finds the row still waiting later
+and queues it again. Every job is idempotent, so a job queued twice does its work once.
 """
 
 import logging
@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.db import transaction
-from bot.models import Feedback, Message, utcnow
-from bot.vocabulary import Direction, Lane, MessageStatus
+from bot.models import Feedback, Message, ProtectionAlert, utcnow
+from bot.vocabulary import DONE, Direction, Lane, MessageStatus
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -57,6 +57,12 @@ def enqueue_intake(redis: Redis, feedback_ids: list[int]) -> int:
     return enqueue_each(redis, jobs)
 
 
+def enqueue_alerts(redis: Redis, feedback_ids: list[int]) -> int:
+    """Queue the protection alert job of each confidential report, on the intake queue: it is urgent."""
+    jobs = [(INTAKE_QUEUE, "workers.jobs.alert_protection", i, f"alert-{i}") for i in feedback_ids]
+    return enqueue_each(redis, jobs)
+
+
 def enqueue_sends(redis: Redis, messages: list[tuple[int, str]], attempts: int, retry_seconds: list[int]) -> int:
     """Queue a send job per (message id, lane), tried `attempts` times with backoff after a transient failure."""
     jobs = [
@@ -73,10 +79,13 @@ class AfterCommit:
 
     feedback_ids: list[int] = field(default_factory=list)
     messages: list[tuple[int, str]] = field(default_factory=list)  # (message id, lane)
+    alerts: list[int] = field(default_factory=list)  # confidential reports whose alert is pending
 
     def hand_over(self, redis: Redis, settings: Settings) -> None:
         if self.feedback_ids:
             enqueue_intake(redis, self.feedback_ids)
+        if self.alerts:
+            enqueue_alerts(redis, self.alerts)
         if self.messages:
             enqueue_sends(redis, self.messages, settings.send_attempts, settings.send_retry_seconds)
 
@@ -107,7 +116,13 @@ class Transactions:
         after.hand_over(self.redis, self.settings)
 
     def sweep(self) -> int:
-        """Queue what a Redis outage left behind: submissions not yet in triage, messages not yet sent."""
+        """Queue what a Redis outage or a dead worker left behind: submissions, alerts, messages still waiting.
+
+        Submissions not yet in triage, protection alerts not yet done, messages not yet sent. A pending
+        alert is queued only while PROTECTION_ALERT_NUMBERS is set (without numbers its job could only
+        find none again, every minute) and while its report is open (an alert about a report already
+        dealt with would only confuse); its report is on the protection desk's screen meanwhile.
+        """
         now = utcnow()
         with transaction(self.database) as db:
             pending = list(
@@ -128,10 +143,26 @@ class Transactions:
                 .order_by(Message.created_at)
                 .limit(SWEEP_BATCH)
             ).all()
+            alerts = []
+            if self.settings.protection_alert_numbers:
+                alerts = list(
+                    db.scalars(
+                        select(ProtectionAlert.feedback_id)
+                        .join(Feedback, Feedback.id == ProtectionAlert.feedback_id)
+                        .where(
+                            ProtectionAlert.done_at.is_(None),
+                            ProtectionAlert.created_at < now - SWEEP_GRACE,
+                            Feedback.status.not_in(DONE),
+                        )
+                        .order_by(ProtectionAlert.created_at)
+                        .limit(SWEEP_BATCH)
+                    )
+                )
         queued = enqueue_intake(self.redis, pending)
+        queued += enqueue_alerts(self.redis, alerts)
         queued += enqueue_sends(
             self.redis, [tuple(row) for row in unsent], self.settings.send_attempts, self.settings.send_retry_seconds
         )
-        if pending or unsent:
-            log.info("sweep queued %s of %s waiting items", queued, len(pending) + len(unsent))
+        if pending or alerts or unsent:
+            log.info("sweep queued %s of %s waiting items", queued, len(pending) + len(alerts) + len(unsent))
         return queued

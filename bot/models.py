@@ -89,6 +89,20 @@ class StaffUser(Base):
     sites: Mapped[list[Site]] = relationship(secondary=staff_site)
 
 
+class StaffLogin(Base):
+    """One signed-in browser of a staff member. The login cookie carries a random token and only its hash is
+    kept here, checked on every request: deleting the row (logout, password reset, account disabled) ends the
+    login even for someone holding a copy of the cookie."""
+
+    __tablename__ = "staff_login"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+
 class Contact(Base):
     """One person, whatever channel they write from, identified by a keyed hash of their number."""
 
@@ -187,15 +201,39 @@ class Feedback(Base):
     tags: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
     # What was done, as told to the person when the case was resolved (the follow-up quotes it).
     outcome: Mapped[str | None] = mapped_column(Text)
+    # A confidential report's tags and outcome live only here, encrypted (bot.cases.sealed).
+    tags_encrypted: Mapped[str | None] = mapped_column(Text)
+    outcome_encrypted: Mapped[str | None] = mapped_column(Text)
     first_response_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     updated_at: Mapped[datetime | None]
-    # A confidential report's alert went to the protection focal points.
-    alerted_at: Mapped[datetime | None]
 
     site: Mapped[Site | None] = relationship()
     contact: Mapped[Contact] = relationship()
     assignee: Mapped["StaffUser | None"] = relationship()
+
+
+class ProtectionAlert(Base):
+    """The phone alert of one confidential report to the protection focal points (bot.cases.protection).
+
+    A row of its own, written at the latest in the transaction that puts the report in the triage
+    queue, so that no crash between the two loses it: the sweep queues its job again until it is
+    done. One per report (the unique feedback id), so a job run twice alerts once.
+    """
+
+    __tablename__ = "protection_alert"
+    __table_args__ = (
+        UniqueConstraint("feedback_id", name="uq_protection_alert_feedback_id"),
+        Index("ix_protection_alert_pending", "done_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When its messages were stored for the outbound pipeline (in the same commit); until then it is pending.
+    done_at: Mapped[datetime | None]
+    # Those messages, one per focal point: what ties a focal point's text to the report it is about.
+    message_ids: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class Signup(Base):
@@ -236,7 +274,9 @@ class CaseNote(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    # A note on a confidential report lives only here, encrypted (bot.cases.sealed).
+    text_encrypted: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     author: Mapped[StaffUser] = relationship()
@@ -252,6 +292,8 @@ class CaseEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     action: Mapped[str] = mapped_column(String(40))
     detail: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    # The detail of an event on a confidential report lives only here, encrypted (bot.cases.sealed).
+    detail_encrypted: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     actor: Mapped[StaffUser | None] = relationship()
@@ -269,11 +311,14 @@ class CannedReply(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ConversationFallback(Base):
-    """Conversation state kept here only while Redis is unreachable."""
+class ConversationState(Base):
+    """Short-lived state (where a conversation waits, a USSD session's pages): encrypted, with an expiry.
 
-    __tablename__ = "conversation_fallback"
+    The only copy: a Redis outage or restart rewinds no conversation. Expired rows are purged.
+    """
+
+    __tablename__ = "conversation_state"
 
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
-    state: Mapped[str] = mapped_column(Text)  # the same JSON envelope Redis holds
-    expires_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(Text)  # JSON, encrypted with the vault
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,6 +1,7 @@
 """What baro tells people on its own, outside a conversation, from the phone catalogue (`messages`).
 
-Sent through the outbound pipeline in the person's language (the focal points' in the default one).
+Sent through the outbound pipeline in the person's language (the focal points' in the default one),
+except RECEIVED: the webhook's own answer while the database is down (bot/spool).
 """
 
 from bot.engine.texts import N_
@@ -12,3 +13,8 @@ RESOLVED = N_("loop", "Your report {reference} is resolved: {outcome}")
 # Translators: sent by SMS or WhatsApp to the protection focal points. Say nothing of the
 # report itself; {reference} is its reference, {hours} the deadline to act, in hours.
 PROTECTION_ALERT = N_("alert", "baro: new confidential report {reference}. Open baro within {hours} h.")
+
+# Translators: the immediate answer to a message that came while baro could not reach its database: the
+# message is kept and handled as soon as it can be, and the real answer follows by SMS. It is also a whole
+# USSD screen, and someone whose language is not known gets it in every language: keep it very short.
+RECEIVED = N_("spool", "Message received, thank you. We will answer you soon.")

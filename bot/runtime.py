@@ -24,6 +24,8 @@ from bot.menus import MENUS
 from bot.outbound.pacing import Pacer
 from bot.outbound.provider import Sender
 from bot.screens import screen_problems, screens
+from bot.spool.files import Spool
+from bot.spool.languages import KnownLanguages
 from bot.vault import Vault
 from bot.vocabulary import Channel
 
@@ -78,7 +80,7 @@ class Runtime:
             flows=self.flows,
             catalogues=self.catalogues,
             vault=self.vault,
-            store=StateStore(self.redis, self.settings.session_ttl_seconds),
+            store=StateStore(self.vault, self.settings.session_ttl_seconds),
             region=self.settings.default_region,
             actions=ACTIONS,
             menus=MENUS,
@@ -92,6 +94,16 @@ class Runtime:
     @cached_property
     def transactions(self) -> Transactions:
         return Transactions(self.database, self.redis, self.settings)
+
+    @cached_property
+    def spool(self) -> Spool:
+        """Where requests wait, on this host's disk, while the database is down (bot/spool)."""
+        return Spool(self.settings.spool_dir, self.vault)
+
+    @cached_property
+    def languages(self) -> KnownLanguages:
+        """Each person's language, known without the database (bot/spool/languages.py)."""
+        return KnownLanguages(self.redis, self.vault, self.settings.default_region)
 
     @cached_property
     def pacer(self) -> Pacer:
@@ -110,7 +122,7 @@ class Runtime:
             settings=self.settings,
             catalogues=self.catalogues,
             conversations=self.conversations,
-            redis=self.redis,
+            vault=self.vault,
             sendable=frozenset(self.senders),
         )
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.actions.status_texts import STATUS, STATUS_WITH_OUTCOME
+from bot.cases.sealed import outcome_of
 from bot.models import Feedback, Message, StaffUser
 from bot.notices import RESOLVED
 from bot.outbound.gsm7 import prepare
@@ -199,9 +200,12 @@ def test_a_confidential_report_is_resolved_without_a_text_message_or_its_outcome
     assert "No text message for a confidential report: tell the person by a call" in shown
     run_worker(runtime.redis)
     assert twilio.sent == []
-    assert stored(runtime, report.id).outcome == "Orientée vers la clinique partenaire."
-    # Whoever holds the phone may ask: the follow-up says resolved, never what was done.
-    assert follow_up(phone) == follow_up_line(runtime, "fr", report.reference, STATUS["resolved"])
+    kept = stored(runtime, report.id)
+    assert outcome_of(kept, runtime.vault) == "Orientée vers la clinique partenaire."
+    assert kept.outcome is None  # kept only encrypted, as confidential as the report
+    # Whoever holds the phone may ask: the reference is not listed, and typed, it says resolved, never what was done.
+    assert report.reference not in phone.send("5")
+    assert phone.send(report.reference) == follow_up_line(runtime, "fr", report.reference, STATUS["resolved"])
 
 
 def test_an_outcome_is_quoted_only_for_the_persons_own_reference(twilio, client, runtime, phone, make_phone):
@@ -230,18 +234,18 @@ def test_every_change_and_the_outcome_are_refused_without_csrf(client, runtime, 
 
 def test_two_staff_resolving_at_once_text_the_person_once(twilio, runtime, phone):
     """Both loaded the case before either saved: the second is refused, and nothing is sent twice."""
-    from bot.cases.lifecycle import Outbox, Refused, change_status
+    from bot.cases.lifecycle import Desk, Refused, change_status
 
     submit_complaint(phone, COMPLAINT)
     awa, moussa = (make_staff(runtime, email, "triage") for email in ("awa@ong.ml", "moussa@ong.ml"))
-    outbox = Outbox(runtime.catalogues, runtime.settings)
+    desk = Desk(runtime.catalogues, runtime.settings, runtime.vault)
     with runtime.database() as first, runtime.database() as second:
         mine = first.scalar(select(Feedback))
         theirs = second.scalar(select(Feedback))
-        sends = change_status(first, mine, first.get(StaffUser, awa), "resolved", DONE, outbox)
+        sends = change_status(first, mine, first.get(StaffUser, awa), "resolved", DONE, desk=desk)
         first.commit()
         with pytest.raises(Refused, match="Someone else changed this case meanwhile"):
-            change_status(second, theirs, second.get(StaffUser, moussa), "resolved", "Autre chose", outbox)
+            change_status(second, theirs, second.get(StaffUser, moussa), "resolved", "Autre chose", desk=desk)
         second.rollback()
     assert len(sends) == 1
     with runtime.database() as db:

@@ -10,9 +10,9 @@ from sqlalchemy import select, update
 from bot.app import create_app
 from bot.config import Settings
 from bot.handover import INTAKE_QUEUE
-from bot.models import ConversationFallback, Feedback, utcnow
+from bot.models import ConversationState, Feedback, utcnow
 from tests.conftest import Phone, run_worker
-from workers.jobs import intake_feedback, sweep_intake
+from workers.jobs import intake_feedback, purge_expired_state, sweep_intake
 
 COMPLAINT = ("Bonjour", "1", "1", "1", "2", "3", "Le centre de santé est fermé")
 
@@ -68,18 +68,64 @@ def test_with_redis_down_the_person_is_answered_and_nothing_is_lost(redis_down_c
     assert sweep_intake() == 0
 
 
-def test_a_conversation_survives_redis_going_down_and_coming_back(phone, redis_down_client, settings, runtime):
-    phone.converse("Bonjour", "1", "1", "1")  # at the site question, state in Redis
+def test_a_description_sent_while_redis_is_down_continues_the_conversation_and_is_submitted(
+    phone, redis_down_client, settings, runtime
+):
+    phone.converse("Bonjour", "1", "1", "1", "1", "2")  # at the description, with Redis up
     during = Phone(redis_down_client, phone.number, settings.twilio_auth_token)
-    # Its state is out of reach: the person is told the main menu rather than have "2" guessed at.
-    assert during.send("2").startswith("Envoyez le numéro de votre choix")
-    assert "Sur quel site" in during.send("1")
+
+    assert "Référence" in during.send("Le forage est en panne depuis trois jours")
+
+    (feedback,) = feedbacks(runtime)
+    assert (feedback.kind, feedback.category) == ("complaint", "water_sanitation")
+    assert feedback.text == "Le forage est en panne depuis trois jours"
+    assert feedback.ready_at is None and Queue(INTAKE_QUEUE, connection=runtime.redis).count == 0
+    # Redis is back: the sweep queues it, the worker makes it ready for triage.
+    with runtime.database.begin() as db:
+        db.execute(update(Feedback).values(created_at=utcnow() - timedelta(minutes=5)))
+    assert sweep_intake() == 1
+    run_worker(runtime.redis)
+    assert feedbacks(runtime)[0].ready_at is not None
+
+
+@pytest.mark.parametrize("messages_before", [3, 4, 5, 6])
+def test_every_answer_given_while_redis_is_down_is_read_where_the_conversation_was(
+    phone, redis_down_client, settings, runtime, messages_before
+):
+    phone.converse(*COMPLAINT[:messages_before])
+    during = Phone(redis_down_client, phone.number, settings.twilio_auth_token)
+
+    for message in COMPLAINT[messages_before:]:
+        during.send(message)
+
+    assert [f.text for f in feedbacks(runtime)] == [COMPLAINT[-1]]
+
+
+def test_a_conversation_goes_on_when_redis_comes_back_with_an_older_state(phone, redis_down_client, settings, runtime):
+    phone.converse("Bonjour", "1", "1", "1")  # at the site question
+    during = Phone(redis_down_client, phone.number, settings.twilio_auth_token)
+    assert "Votre plainte concerne" in during.send("2")  # the site, read as the site
+    # Redis is back: what it may still hold is not where the conversation is.
+    assert "Décrivez le problème" in phone.send("4")
+    assert "Référence" in phone.send("Pas de nourriture depuis lundi")
+    assert [(f.category, f.text) for f in feedbacks(runtime)] == [("food", "Pas de nourriture depuis lundi")]
+
+
+def test_a_conversation_is_kept_in_the_database_encrypted_and_nothing_of_it_in_redis(phone, runtime):
+    phone.converse("Bonjour", "1", "1", "4", "1", "Il me menace")  # a confidential report, its details given
     with runtime.database() as db:
-        assert db.scalars(select(ConversationFallback)).one()
-    # Redis is back, still holding the state from before the outage; the newer one in the database wins.
-    assert "Votre plainte concerne" in phone.send("4")
+        states = db.scalars(select(ConversationState)).all()
+    assert states and all("menace" not in state.state and "confidential" not in state.state for state in states)
+    assert not [key for key in runtime.redis.scan_iter() if b"session" in key or b"position" in key]
+
+
+def test_expired_conversation_states_are_purged(phone, runtime):
+    phone.converse("Bonjour", "1", "1", "1")
+    with runtime.database.begin() as db:
+        db.execute(update(ConversationState).values(expires_at=utcnow() - timedelta(seconds=1)))
+    assert purge_expired_state() == 1
     with runtime.database() as db:
-        assert db.scalars(select(ConversationFallback)).all() == []
+        assert db.scalars(select(ConversationState)).all() == []
 
 
 def test_the_worker_job_runs_in_a_simple_worker_too(phone, runtime):

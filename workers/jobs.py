@@ -6,17 +6,19 @@ work, so a job that is lost is found again by the sweep.
 
 from bot.cases.intake import take_in
 from bot.cases.protection import alert_protection as _alert_protection
-from bot.outbound.sending import send
+from bot.conversation.state import purge_expired
+from bot.db import transaction
+from bot.outbound.sending import expire_leases, send
 from bot.runtime import get_runtime
 
 
 def intake_feedback(feedback_id: int) -> bool:
-    """Put a submission in the triage queue (and alert protection of a confidential one)."""
+    """Put a submission in the triage queue (and queue the alert of a confidential one)."""
     return take_in(get_runtime(), feedback_id)
 
 
 def alert_protection(feedback_id: int) -> int:
-    """Alert the protection focal points of a confidential report, once."""
+    """Alert the protection focal points of a confidential report, once: store its messages and mark it done."""
     return _alert_protection(get_runtime(), feedback_id)
 
 
@@ -26,5 +28,13 @@ def send_message(message_id: int) -> str:
 
 
 def sweep_intake() -> int:
-    """Queue what a Redis outage left behind."""
-    return get_runtime().transactions.sweep()
+    """Queue what a Redis outage or a dead worker left behind; mark `unknown` the sends a dead worker left claimed."""
+    runtime = get_runtime()
+    expire_leases(runtime)
+    return runtime.transactions.sweep()
+
+
+def purge_expired_state() -> int:
+    """Forget conversations and USSD sessions past their expiry: nothing of them is kept longer than needed."""
+    with transaction(get_runtime().database) as db:
+        return purge_expired(db)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.handover import INTAKE_QUEUE
-from workers.jobs import sweep_intake
+from workers.jobs import purge_expired_state, sweep_intake
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,9 @@ class Periodic:
 
 
 PERIODIC = (
-    # What a Redis outage left behind: submissions not in triage, messages not sent.
+    # What a Redis outage or a dead worker left behind: submissions not in triage, alerts not done,
+    # messages not sent; and sends whose worker died mid-send, marked `unknown` for staff.
     Periodic(sweep_intake, INTAKE_QUEUE, lambda settings: settings.sweep_interval_seconds),
+    # Conversations and USSD sessions past their expiry: what a confidential report's answers passed through.
+    Periodic(purge_expired_state, INTAKE_QUEUE, lambda settings: settings.sweep_interval_seconds),
 )

@@ -22,7 +22,8 @@ class Outcome:
 
     values: dict = field(default_factory=dict)
     feedback_ids: list[int] = field(default_factory=list)
-    # A confidential report was among them: nothing about it may be sent by text.
+    # A confidential report was made or looked up: the turn is kept as confidential as the report, and
+    # nothing about it is sent by text.
     confidential: bool = False
 
 

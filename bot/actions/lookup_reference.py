@@ -1,6 +1,7 @@
 """`lookup_reference`: the status of one of the person's own references (variable `reference`), in words.
 
 Someone else's reference is simply not found: a reference reveals nothing to whoever holds another phone.
+Following a confidential report is as confidential as the report: the exchange is kept like its own.
 """
 
 from sqlalchemy import select
@@ -26,6 +27,7 @@ def lookup_reference(context: ActionContext, action: Action) -> None:
     )
     values = context.outcome.values
     values["reference"] = reference
+    context.outcome.confidential |= found is not None and found.confidential
     if found is None:
         values["status"] = NOT_FOUND
     elif found.kind == Kind.ASSEMBLY:

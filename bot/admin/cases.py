@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from bot.admin.trail import describe
 from bot.cases import lifecycle
 from bot.cases.access import may_reveal_phone, may_see, sites_of
-from bot.cases.lifecycle import Outbox, Refused
+from bot.cases.lifecycle import Desk, Refused
 from bot.cases.queries import feedback_by_reference
 from bot.cases.view import CaseView, Line, canned_text, case_view
 from bot.handover import AfterCommit
@@ -26,6 +26,7 @@ from bot.runtime import Runtime
 from bot.vocabulary import CATEGORIES, N_, Callback, CaseStatus, Kind, MessageStatus
 from bot.web.deps import FormDep, StaffPage, StaffPageDep
 from bot.web.pages import flash, labeller
+from bot.whole_numbers import record_id
 
 router = APIRouter(prefix="/admin/cases")
 
@@ -40,8 +41,8 @@ STEP_LABELS = {
 REOPEN_LABEL = N_("Reopen")
 
 
-def _outbox(runtime: Runtime) -> Outbox:
-    return Outbox(runtime.catalogues, runtime.settings)
+def _desk(runtime: Runtime) -> Desk:
+    return Desk(runtime.catalogues, runtime.settings, runtime.vault)
 
 
 def _missing(page: StaffPage) -> Response:
@@ -77,9 +78,8 @@ def _line(line: Line, tz: ZoneInfo, _, label) -> dict:
 
 def _canned(view: CaseView, requested: str | None, lang: str, lang_name: str, default: str, _) -> dict:
     """The canned replies to choose from, and the text of the chosen one in the person's language."""
-    chosen = next(
-        (r for r in view.canned_replies if requested and requested.isdigit() and r.id == int(requested)), None
-    )
+    wanted = record_id(requested)
+    chosen = next((r for r in view.canned_replies if wanted is not None and r.id == wanted), None)
     draft, warning = "", None
     if chosen is not None:
         draft, fell_back = canned_text(chosen, lang, default)
@@ -105,7 +105,7 @@ def _page(page: StaffPage, feedback: Feedback, *, revealed: str | None = None, c
     view = case_view(page.db, page.user, feedback, runtime.vault)
     contact = feedback.contact
     catalogues = runtime.catalogues
-    lang = _outbox(runtime).language(feedback)
+    lang = _desk(runtime).language(feedback)
     channel = lifecycle.outbound_channel(feedback)
     codable = feedback.kind in lifecycle.CODABLE_KINDS
     # An assembly sign-up's category is its place or waiting-list status, its site the assembly's.
@@ -145,7 +145,8 @@ def _page(page: StaffPage, feedback: Feedback, *, revealed: str | None = None, c
         "kinds": lifecycle.CODABLE_KINDS if codable else None,
         "categories": CATEGORIES.get(feedback.kind) if not sign_up else None,
         "sites": [(site.slug, site.name) for site in view.sites] if not sign_up else None,
-        "tags": ", ".join(feedback.tags or []),
+        "tags": view.tags,
+        "outcome": view.outcome,
         "may_text": lifecycle.may_text(feedback),
         "texts_to": {
             "channel": channel,
@@ -158,10 +159,10 @@ def _page(page: StaffPage, feedback: Feedback, *, revealed: str | None = None, c
             "messages": [_line(line, tz, _, label) for line in view.conversation.lines],
             "more": view.conversation.more,
         },
-        "notes": [{"author": n.author.email, "when": _when(n.created_at, tz), "text": n.text} for n in view.notes],
+        "notes": [{"author": n.author, "when": _when(n.created_at, tz), "text": n.text} for n in view.notes],
         "trail": [
             {
-                "who": e.actor.email if e.actor else "baro",
+                "who": e.actor or "baro",
                 "when": _when(e.created_at, tz),
                 "what": describe(e, _, label, view.site_names),
             }
@@ -176,6 +177,8 @@ def case_page(reference: str, page: StaffPageDep, canned: str | None = None) -> 
     feedback = feedback_by_reference(page.db, page.user, reference)
     if feedback is None:
         return _missing(page)
+    lifecycle.record_reads(page.db, [feedback], page.user, lifecycle.READ_ON_PAGE)
+    page.db.commit()
     return _page(page, feedback, canned=canned)
 
 
@@ -218,7 +221,8 @@ def set_status(reference: str, page: StaffPageDep, form: FormDep) -> Response:
     def action(feedback: Feedback, _):
         new = _field(form, "status")
         was = feedback.status
-        sends = lifecycle.change_status(db, feedback, user, new, _field(form, "outcome") or None, _outbox(page.runtime))
+        outcome = _field(form, "outcome") or None
+        sends = lifecycle.change_status(db, feedback, user, new, outcome, desk=_desk(page.runtime))
         label = _(CaseStatus(new).label)
         if lifecycle.is_reopening(was, new):
             return _("Case reopened: %(status)s.") % {"status": label}, sends
@@ -240,10 +244,11 @@ def set_assignee(reference: str, page: StaffPageDep, form: FormDep) -> Response:
 
     def action(feedback: Feedback, _):
         chosen = _field(form, "assignee")
-        assignee = db.get(StaffUser, int(chosen)) if chosen.isdigit() else None
+        staff_id = record_id(chosen)
+        assignee = db.get(StaffUser, staff_id) if staff_id is not None else None
         if chosen and assignee is None:
             raise Refused(N_("Unknown staff member."))
-        if not lifecycle.assign(db, feedback, user, assignee):
+        if not lifecycle.assign(db, feedback, user, assignee, desk=_desk(page.runtime)):
             return _("Nothing changed."), []
         if assignee is None:
             return _("The case is assigned to nobody."), []
@@ -267,6 +272,7 @@ def set_code(reference: str, page: StaffPageDep, form: FormDep) -> Response:
             db,
             feedback,
             user,
+            desk=_desk(page.runtime),
             kind=_field(form, "kind") or None,
             category=_field(form, "category") or None,
             site=site,
@@ -282,7 +288,7 @@ def add_note(reference: str, page: StaffPageDep, form: FormDep) -> Response:
     db, user = page.db, page.user
 
     def action(feedback: Feedback, _):
-        lifecycle.add_note(db, feedback, user, str(form.get("text") or ""))
+        lifecycle.add_note(db, feedback, user, str(form.get("text") or ""), desk=_desk(page.runtime))
         return _("Note added."), []
 
     return _act(page, reference, action)
@@ -294,9 +300,10 @@ def send_reply(reference: str, page: StaffPageDep, form: FormDep) -> Response:
 
     def action(feedback: Feedback, _):
         canned = _field(form, "canned")
-        canned_id = int(canned) if canned.isdigit() and db.get(CannedReply, int(canned)) else None
+        canned_id = record_id(canned)
+        canned_id = canned_id if canned_id is not None and db.get(CannedReply, canned_id) else None
         was = feedback.status
-        sends = lifecycle.reply(db, feedback, user, str(form.get("text") or ""), _outbox(page.runtime), canned_id)
+        sends = lifecycle.reply(db, feedback, user, str(form.get("text") or ""), _desk(page.runtime), canned_id)
         contact = feedback.contact
         if contact.opted_out_at is not None or contact.phone_encrypted is None:
             done = _("The reply is stored but will not be sent: the person opted out or refused consent.")
@@ -323,7 +330,7 @@ def reveal(reference: str, page: StaffPageDep, form: FormDep) -> Response:
         flash(request, "error", _("You may not see this number."))
         return back
     try:
-        number = lifecycle.reveal_phone(db, feedback, user, page.runtime.vault)
+        number = lifecycle.reveal_phone(db, feedback, user, _desk(page.runtime))
     except Refused as refused:
         db.rollback()
         flash(request, "error", refused.text(_))

@@ -6,6 +6,7 @@ filter means and on what each user may see.
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from urllib.parse import urlencode
@@ -17,6 +18,7 @@ from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
 
 from bot.cases.access import desk_staff, sites_of
+from bot.cases.lifecycle import READ_IN_EXPORT, record_reads
 from bot.cases.queries import (
     MAX_PAGE_SIZE,
     Filters,
@@ -26,6 +28,7 @@ from bot.cases.queries import (
     pseudonym,
     readable_text,
 )
+from bot.cases.sealed import tags_of
 from bot.models import Feedback, StaffUser
 from bot.phones import mask
 from bot.runtime import Runtime
@@ -147,12 +150,23 @@ class _Typed:
 # --- CSV export ----------------------------------------------------------------------------------
 
 
+# Where a spreadsheet may start a cell in a text: its start, and after a separator (`,` here; `;` in French
+# spreadsheets, which split our `,` file there; tab) or a line break; spaces and quotes may come between,
+# for programs that trim them. A cell that then starts with = + - @ (or their full-width forms) is run.
+_FORMULA_START = re.compile(r"((?:^|[,;\t\r\n])[\s\"]*)(?=[=+\-@＝＋－＠])")
+
+
 def _cell(value: str) -> str:
-    """Text people sent, made safe for spreadsheets: a leading = + - @ would run as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    """A value made safe for spreadsheets: a `'` before every = + - @ that could start a cell, so it reads as text."""
+    return _FORMULA_START.sub(r"\1'", value)
 
 
 def csv_record(vault: Vault, user: StaffUser, feedback: Feedback) -> list[str]:
+    # Every column: staff emails and tags are typed by people too.
+    return [_cell(value) for value in _csv_values(vault, user, feedback)]
+
+
+def _csv_values(vault: Vault, user: StaffUser, feedback: Feedback) -> list[str]:
     return [
         feedback.reference,
         feedback.created_at.isoformat(),
@@ -163,8 +177,8 @@ def csv_record(vault: Vault, user: StaffUser, feedback: Feedback) -> list[str]:
         feedback.channel,
         feedback.status,
         feedback.assignee.email if feedback.assignee else "",
-        _cell(";".join(feedback.tags or [])),
-        _cell(readable_text(feedback, user, vault) or ""),
+        ";".join(tags_of(feedback, vault)),
+        readable_text(feedback, user, vault) or "",
         pseudonym(feedback),
     ]
 
@@ -173,7 +187,8 @@ def _csv_lines(
     runtime: Runtime, user_id: int, filters: Filters, first: list[list[str]], after: str | None, tz
 ) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    # Every field quoted: a `,` or `;` in a text stays inside its cell for a program that reads CSV right.
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
 
     def flush() -> str:
         text = buffer.getvalue()
@@ -191,8 +206,10 @@ def _csv_lines(
         user = db.get(StaffUser, user_id)
         for count, feedback in enumerate(each_feedback(db, user, filters, before=after, tz=tz), start=1):
             writer.writerow(csv_record(runtime.vault, user, feedback))
+            record_reads(db, [feedback], user, READ_IN_EXPORT)
             if count % MAX_PAGE_SIZE == 0:
                 yield flush()
+        db.commit()
     yield flush()
 
 
@@ -205,6 +222,8 @@ def export_csv(request: Request, user: DeskStaffDep, db: DbDep, runtime: Runtime
     except InvalidFilter as invalid:
         return PlainTextResponse(str(invalid), status_code=400)
     records = [csv_record(runtime.vault, user, item) for item in first.items]
+    record_reads(db, first.items, user, READ_IN_EXPORT)
+    db.commit()
     filename = f"baro-feedback-{datetime.now(tz).date().isoformat()}.csv"
     return StreamingResponse(
         _csv_lines(runtime, user.id, filters, records, first.next, tz),

@@ -3,11 +3,10 @@
 from urllib.parse import urlparse
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from bot.accounts import authenticate
-from bot.web.deps import DbDep, FormDep, InterfaceDep, StaffDep
+from bot.accounts import authenticate, end_login, start_login
+from bot.web.deps import DbDep, FormDep, InterfaceDep, RuntimeDep, StaffDep
 from bot.web.pages import INTERFACE_LANGUAGES
 from bot.web.security import LOGIN_KEY
 
@@ -25,23 +24,27 @@ def login_page(request: Request, interface: InterfaceDep, next: str = "/admin") 
 
 
 @router.post("/login")
-async def login(request: Request, db: DbDep, form: FormDep, interface: InterfaceDep) -> Response:
+def login(request: Request, db: DbDep, runtime: RuntimeDep, form: FormDep, interface: InterfaceDep) -> Response:
     email, password = str(form.get("email", "")), str(form.get("password", ""))
-    user = await run_in_threadpool(authenticate, db, email, password)
-    db.commit()  # failures count even when the login is refused
-    if user is None:
+    # Its own transactions: a try is counted, for parallel attempts to see, before the password is checked.
+    staff_id = authenticate(runtime.database, email, password)
+    if staff_id is None:
         _ = interface.gettext(request)
         error = _("Wrong email or password, or the account is locked for a while after too many attempts.")
         return interface.render(
             request, "login.html", status_code=401, next=_safe_next(str(form.get("next"))), email=email, error=error
         )
+    token = start_login(db, staff_id)
+    db.commit()
     request.session.clear()  # a new session on login: no fixation
-    request.session[LOGIN_KEY] = user.id
+    request.session[LOGIN_KEY] = token
     return RedirectResponse(_safe_next(str(form.get("next"))), status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request, user: StaffDep, form: FormDep) -> Response:
+def logout(request: Request, user: StaffDep, db: DbDep, form: FormDep) -> Response:
+    end_login(db, request.session.get(LOGIN_KEY))  # a copy of the cookie stops working too
+    db.commit()
     request.session.clear()
     return RedirectResponse("/admin/login", status_code=303)
 

@@ -2,17 +2,18 @@
 
 from collections.abc import Callable
 
-from bot.models import CaseEvent
+from bot.cases import lifecycle
+from bot.cases.view import Event
 from bot.vocabulary import N_
 
 FIELD_LABELS = {"kind": N_("Kind"), "category": N_("Category"), "site": N_("Site"), "tags": N_("Tags")}
 
 
 def describe(
-    event: CaseEvent, _: Callable[[str], str], label: Callable[[str, str | None], str], site_names: dict[str, str]
+    event: Event, _: Callable[[str], str], label: Callable[[str, str | None], str], site_names: dict[str, str]
 ) -> str:
     """What happened, e.g. "Status: New → Acknowledged · the person was told by text message"."""
-    detail = event.detail or {}
+    detail = event.detail
     match event.action:
         case "status_changed" | "reopened":
             text = _("Reopened: %(old)s → %(new)s") if event.action == "reopened" else _("Status: %(old)s → %(new)s")
@@ -43,4 +44,14 @@ def describe(
             return _("Replied by text message")
         case "phone_revealed":
             return _("Showed the phone number")
+        case "sent_again":  # bot.cases.sends
+            return _("Sent a text message again, which was: %(status)s") % {
+                "status": label("message_status", detail.get("was"))
+            }
+        case lifecycle.READ_ON_PAGE:
+            return _("Read the confidential report on its page")
+        case lifecycle.READ_IN_EXPORT:
+            return _("Exported the confidential report")
+        case lifecycle.READ_THROUGH_API:
+            return _("Read the confidential report through the API")
     return event.action

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
+from bot.cases.lifecycle import READ_THROUGH_API, record_reads
 from bot.cases.queries import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
@@ -21,10 +22,12 @@ from bot.cases.queries import (
     pseudonym,
     readable_text,
 )
+from bot.cases.sealed import tags_of
 from bot.models import Feedback, StaffUser
 from bot.vault import Vault
 from bot.vocabulary import CaseStatus, Channel, Kind
 from bot.web.deps import ApiUserDep, DbDep, RuntimeDep
+from bot.whole_numbers import whole_number
 
 router = APIRouter(prefix="/api/v1", tags=["feedback"])
 
@@ -74,7 +77,7 @@ def _item(vault: Vault, user: StaffUser, feedback: Feedback) -> FeedbackItem:
         status=feedback.status,
         confidential=feedback.confidential,
         assignee=feedback.assignee.email if feedback.assignee else None,
-        tags=list(feedback.tags or []),
+        tags=tags_of(feedback, vault),
         text=readable_text(feedback, user, vault),
         contact=pseudonym(feedback),
     )
@@ -112,15 +115,19 @@ def list_feedback(
         page = feedback_page(db, user, filters, before=before or None, limit=size, tz=tz)
     except InvalidFilter as invalid:
         raise HTTPException(status_code=400, detail=str(invalid)) from None
-    return FeedbackPage(items=[_item(runtime.vault, user, item) for item in page.items], next=page.next)
+    items = [_item(runtime.vault, user, item) for item in page.items]
+    record_reads(db, page.items, user, READ_THROUGH_API)
+    db.commit()
+    return FeedbackPage(items=items, next=page.next)
 
 
 def _limit(raw: str | None) -> int:
     if raw is None or raw == "":
         return PAGE_SIZE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+    size = whole_number(raw, 1, MAX_PAGE_SIZE)
+    if size is None:
         raise InvalidFilter("limit", f"limit must be a number from 1 to {MAX_PAGE_SIZE}, not “%(value)s”.", raw)
-    return int(raw)
+    return size
 
 
 @router.get(
@@ -135,4 +142,7 @@ def get_feedback(reference: str, user: ApiUserDep, db: DbDep, runtime: RuntimeDe
     feedback = feedback_by_reference(db, user, reference)
     if feedback is None:
         raise HTTPException(status_code=404, detail="no such reference")
-    return _item(runtime.vault, user, feedback)
+    item = _item(runtime.vault, user, feedback)
+    record_reads(db, [feedback], user, READ_THROUGH_API)
+    db.commit()
+    return item

@@ -1,9 +1,10 @@
-"""A submission enters the triage queue; a confidential report also alerts the protection focal points."""
+"""A submission enters the triage queue; a confidential report also gets its alert to the protection focal points."""
 
 from sqlalchemy import update
 
-from bot.cases.protection import alert_protection
+from bot.cases.protection import pending_alert
 from bot.db import transaction
+from bot.handover import AfterCommit
 from bot.models import Feedback, utcnow
 from bot.runtime import Runtime
 
@@ -11,11 +12,17 @@ from bot.runtime import Runtime
 def take_in(runtime: Runtime, feedback_id: int) -> bool:
     """Put a submission in the triage queue; True if this run did it, False if it was already there.
 
-    The alert is idempotent on its own, so a retried intake still alerts if the first run died before it.
+    A confidential report's alert row is written in the same commit (bot.cases.protection), and its
+    own job queued once that has committed: a crash after the commit leaves the alert pending, and
+    the sweep queues it again. A retried intake queues the alert again only while it is not done.
     """
+    after = AfterCommit()
     with transaction(runtime.database) as db:
         done = db.execute(
             update(Feedback).where(Feedback.id == feedback_id, Feedback.ready_at.is_(None)).values(ready_at=utcnow())
         )
-    alert_protection(runtime, feedback_id)
+        feedback = db.get(Feedback, feedback_id)
+        if feedback is not None and feedback.confidential and pending_alert(db, feedback_id):
+            after.alerts.append(feedback_id)
+    runtime.transactions.hand_over(after)
     return done.rowcount == 1

@@ -18,6 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot.cases.access import may_reveal_phone, may_see
+from bot.cases.sealed import seal, tags_of
 from bot.config import Settings
 from bot.i18n import Catalogues
 from bot.models import CaseEvent, CaseNote, Feedback, Site, StaffUser, utcnow
@@ -76,11 +77,13 @@ class Refused(ValueError):
 
 
 @dataclass(frozen=True)
-class Outbox:
-    """How a text to the person is written: the phone catalogues, and each outbound channel's alphabet."""
+class Desk:
+    """What every action needs beyond the database: how a text to the person is written (the phone
+    catalogues, each outbound channel's alphabet), and the vault that seals what is confidential."""
 
     catalogues: Catalogues
     settings: Settings
+    vault: Vault
 
     def language(self, feedback: Feedback) -> str:
         """The person's language: the one they wrote this in, else their current one, else the default.
@@ -119,8 +122,13 @@ def is_reopening(old: str, new: str) -> bool:
 # --- the actions ---------------------------------------------------------------------------------
 
 
-def _record(db: Session, feedback: Feedback, actor: StaffUser, action: str, detail: dict | None, now: datetime) -> None:
-    db.add(CaseEvent(feedback_id=feedback.id, actor_id=actor.id, action=action, detail=detail, created_at=now))
+def _record(
+    db: Session, desk: Desk, feedback: Feedback, actor: StaffUser, action: str, detail: dict | None, now: datetime
+) -> None:
+    clear, sealed = seal(desk.vault, feedback, detail)
+    event = CaseEvent(feedback_id=feedback.id, actor_id=actor.id, action=action, created_at=now)
+    event.detail, event.detail_encrypted = clear, sealed
+    db.add(event)
 
 
 def _changed(feedback: Feedback, now: datetime) -> None:
@@ -133,8 +141,8 @@ def _answered(feedback: Feedback, now: datetime) -> None:
         feedback.first_response_at = now
 
 
-def _text_person(db: Session, feedback: Feedback, outbox: Outbox, text: str) -> int:
-    return queue_message(db, feedback.contact_id, outbound_channel(feedback), outbox.write(feedback, text)).id
+def _text_person(db: Session, feedback: Feedback, desk: Desk, text: str) -> int:
+    return queue_message(db, feedback.contact_id, outbound_channel(feedback), desk.write(feedback, text)).id
 
 
 def _required(text: str | None, limit: int, empty: str, too_long: str) -> str:
@@ -152,7 +160,8 @@ def change_status(
     actor: StaffUser,
     new_status: str,
     outcome: str | None = None,
-    outbox: Outbox | None = None,
+    *,
+    desk: Desk,
 ) -> list[tuple[int, str]]:
     """Move the case one allowed step; resolving needs `outcome`, which is texted to the person."""
     old = feedback.status
@@ -174,8 +183,6 @@ def change_status(
             N_("To resolve a case, say what was done: the person is told."),
             N_("What was done must fit in %(limit)s characters (it is an SMS); it has %(length)s."),
         )
-        if outbox is None:
-            raise ValueError("resolving needs an Outbox to write the closing message")
     # Compare and set: of two staff moving the case at once, one wins and the other is told, so
     # the person is never sent the closing message twice.
     moved = db.execute(
@@ -190,26 +197,27 @@ def change_status(
     detail: dict = {"from": old, "to": new_status}
     sends: list[tuple[int, str]] = []
     if new_status == CaseStatus.RESOLVED:
-        feedback.outcome, feedback.resolved_at = outcome, now
+        feedback.outcome, feedback.outcome_encrypted = seal(desk.vault, feedback, outcome)
+        feedback.resolved_at = now
         detail["outcome"] = outcome
         if may_text(feedback):
-            lang = outbox.language(feedback)
-            text = outbox.catalogues.fill(lang, RESOLVED, {"reference": feedback.reference, "outcome": outcome})
-            message_id = _text_person(db, feedback, outbox, text)
+            lang = desk.language(feedback)
+            text = desk.catalogues.fill(lang, RESOLVED, {"reference": feedback.reference, "outcome": outcome})
+            message_id = _text_person(db, feedback, desk, text)
             detail.update(message_id=message_id, language=lang)
             sends.append((message_id, Lane.REPLY))
     elif is_reopening(old, new_status):
         # Its outcome was told for a resolution that no longer holds; the trail keeps it.
-        feedback.outcome, feedback.resolved_at = None, None
+        feedback.outcome, feedback.outcome_encrypted, feedback.resolved_at = None, None, None
     if new_status != CaseStatus.NEW:
         _answered(feedback, now)
     feedback.status = new_status
     _changed(feedback, now)
-    _record(db, feedback, actor, "reopened" if is_reopening(old, new_status) else "status_changed", detail, now)
+    _record(db, desk, feedback, actor, "reopened" if is_reopening(old, new_status) else "status_changed", detail, now)
     return sends
 
 
-def assign(db: Session, feedback: Feedback, actor: StaffUser, assignee: StaffUser | None) -> bool:
+def assign(db: Session, feedback: Feedback, actor: StaffUser, assignee: StaffUser | None, *, desk: Desk) -> bool:
     """Give the case to `assignee` (None: to nobody); False if it already was theirs."""
     if assignee is not None and (not assignee.active or not may_see(assignee, feedback)):
         raise Refused(
@@ -228,7 +236,7 @@ def assign(db: Session, feedback: Feedback, actor: StaffUser, assignee: StaffUse
     feedback.assignee_id = assignee.id if assignee else None
     feedback.assignee = assignee
     _changed(feedback, now)
-    _record(db, feedback, actor, "assigned", detail, now)
+    _record(db, desk, feedback, actor, "assigned", detail, now)
     return True
 
 
@@ -257,6 +265,7 @@ def code(
     feedback: Feedback,
     actor: StaffUser,
     *,
+    desk: Desk,
     kind: str | None = None,
     category: str | None = None,
     site: Site | None = None,
@@ -280,9 +289,9 @@ def code(
             raise Refused(N_("An assembly sign-up belongs to its assembly's site."))
         changes["site"] = [feedback.site.slug if feedback.site else None, site.slug]
     if tags is not None:
-        cleaned = clean_tags(tags)
-        if cleaned != (feedback.tags or []):
-            changes["tags"] = [feedback.tags or [], cleaned]
+        cleaned, current = clean_tags(tags), tags_of(feedback, desk.vault)
+        if cleaned != current:
+            changes["tags"] = [current, cleaned]
     if not changes:
         return changes
     now = utcnow()
@@ -293,13 +302,13 @@ def code(
     if "site" in changes:
         feedback.site_id, feedback.site = site.id, site
     if "tags" in changes:
-        feedback.tags = changes["tags"][1] or None
+        feedback.tags, feedback.tags_encrypted = seal(desk.vault, feedback, changes["tags"][1] or None)
     _changed(feedback, now)
-    _record(db, feedback, actor, "coded", changes, now)
+    _record(db, desk, feedback, actor, "coded", changes, now)
     return changes
 
 
-def add_note(db: Session, feedback: Feedback, actor: StaffUser, text: str) -> CaseNote:
+def add_note(db: Session, feedback: Feedback, actor: StaffUser, text: str, *, desk: Desk) -> CaseNote:
     """A note for staff; the person never sees it."""
     text = _required(
         text,
@@ -308,11 +317,12 @@ def add_note(db: Session, feedback: Feedback, actor: StaffUser, text: str) -> Ca
         N_("A note is %(limit)s characters at most; this one has %(length)s."),
     )
     now = utcnow()
-    note = CaseNote(feedback_id=feedback.id, author_id=actor.id, text=text, created_at=now)
+    clear, sealed = seal(desk.vault, feedback, text)
+    note = CaseNote(feedback_id=feedback.id, author_id=actor.id, text=clear, text_encrypted=sealed, created_at=now)
     db.add(note)
     db.flush()
     _changed(feedback, now)
-    _record(db, feedback, actor, "note_added", {"note_id": note.id}, now)
+    _record(db, desk, feedback, actor, "note_added", {"note_id": note.id}, now)
     return note
 
 
@@ -321,7 +331,7 @@ def reply(
     feedback: Feedback,
     actor: StaffUser,
     text: str,
-    outbox: Outbox,
+    desk: Desk,
     canned_reply_id: int | None = None,
 ) -> list[tuple[int, str]]:
     """Text the person. Stored even if they opted out (the send job then cancels it, and says so).
@@ -338,25 +348,38 @@ def reply(
     )
     sends: list[tuple[int, str]] = []
     if feedback.status == CaseStatus.NEW:
-        sends += change_status(db, feedback, actor, CaseStatus.ACKNOWLEDGED, outbox=outbox)
+        sends += change_status(db, feedback, actor, CaseStatus.ACKNOWLEDGED, desk=desk)
     now = utcnow()
-    message_id = _text_person(db, feedback, outbox, text)
-    detail = {"message_id": message_id, "channel": outbound_channel(feedback), "language": outbox.language(feedback)}
+    message_id = _text_person(db, feedback, desk, text)
+    detail = {"message_id": message_id, "channel": outbound_channel(feedback), "language": desk.language(feedback)}
     if canned_reply_id is not None:
         detail["canned_reply_id"] = canned_reply_id
     _answered(feedback, now)
     _changed(feedback, now)
-    _record(db, feedback, actor, "replied", detail, now)
+    _record(db, desk, feedback, actor, "replied", detail, now)
     return [*sends, (message_id, Lane.REPLY)]
 
 
-def reveal_phone(db: Session, feedback: Feedback, actor: StaffUser, vault: Vault) -> str:
+def reveal_phone(db: Session, feedback: Feedback, actor: StaffUser, desk: Desk) -> str:
     """The person's whole number, for a call; every reveal is in the trail. PermissionError if not allowed."""
     if not may_reveal_phone(actor, feedback):
         raise PermissionError("may not reveal this number")
     contact = feedback.contact
     if contact is None or not contact.phone_encrypted:
         raise Refused(N_("The number was erased: the person refused consent."))
-    number = vault.decrypt(contact.phone_encrypted)
-    _record(db, feedback, actor, "phone_revealed", None, utcnow())
+    number = desk.vault.decrypt(contact.phone_encrypted)
+    _record(db, desk, feedback, actor, "phone_revealed", None, utcnow())
     return number
+
+
+# Where a confidential report was read: each read is in its trail (who, when, how).
+READ_ON_PAGE, READ_IN_EXPORT, READ_THROUGH_API = "read_page", "read_export", "read_api"
+
+
+def record_reads(db: Session, feedbacks: list[Feedback], reader: StaffUser, how: str) -> None:
+    """Write in the trail of each confidential report among `feedbacks` that `reader` read it, and how."""
+    now = utcnow()
+    for feedback in feedbacks:
+        if feedback.confidential:
+            db.add(CaseEvent(feedback_id=feedback.id, actor_id=reader.id, action=how, created_at=now))
+

@@ -22,6 +22,7 @@ from bot.cases.access import reads_confidential, visible
 from bot.models import Feedback, Site, StaffUser
 from bot.vault import Vault
 from bot.vocabulary import N_, CaseStatus, Channel, Kind, Vocabulary
+from bot.whole_numbers import record_id, whole_number
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -74,7 +75,7 @@ class Filters:
         _shaped("site", values["site"], _CODE, UNKNOWN_SITE)
         _shaped("language", values["language"], _LANGUAGE, N_("Unknown language: “%(value)s”."))
         assignee = values["assignee"]
-        if assignee is not None and assignee not in ("none", "me") and not (assignee.isdigit() and len(assignee) < 10):
+        if assignee is not None and assignee not in ("none", "me") and record_id(assignee) is None:
             raise InvalidFilter(
                 "assignee", N_("Assignee must be “none”, “me” or a staff number, not “%(value)s”."), assignee
             )
@@ -131,8 +132,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         stamp, _, number = raw.partition("|")
-        created_at, feedback_id = datetime.fromisoformat(stamp), int(number)
-        if created_at.tzinfo is None or not 1 <= feedback_id < 2**63 or not 2000 <= created_at.year <= 2999:
+        created_at, feedback_id = datetime.fromisoformat(stamp), whole_number(number, 1, 2**63 - 1)
+        if created_at.tzinfo is None or feedback_id is None or not 2000 <= created_at.year <= 2999:
             raise ValueError(raw)
         created_at = created_at.astimezone(UTC)
     except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
@@ -166,7 +167,7 @@ def _filtered(db: Session, user: StaffUser, filters: Filters, tz: tzinfo) -> Sel
     elif filters.assignee == "me":
         query = query.where(Feedback.assignee_id == user.id)
     elif filters.assignee is not None:
-        query = query.where(Feedback.assignee_id == int(filters.assignee))
+        query = query.where(Feedback.assignee_id == record_id(filters.assignee))
     # Dates are days where the staff work (the app's time zone), the end date included.
     if filters.date_from is not None:
         query = query.where(Feedback.created_at >= datetime.combine(filters.date_from, time(), tz))

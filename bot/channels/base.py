@@ -11,13 +11,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo
-from redis import Redis
+from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from bot.config import Settings
-from bot.conversation.conversations import Conversations, Handled, Writer
+from bot.conversation.conversations import Conversations, Handled, ProviderIdTaken, Writer
 from bot.conversation.inbound import InboundMessage
 from bot.conversation.state import StateStore
 from bot.handover import AfterCommit
@@ -27,6 +26,7 @@ from bot.outbound.provider import Sender
 from bot.outbound.status import record_status
 from bot.outbound.store import queue_message
 from bot.screens import ScreenLimit
+from bot.vault import Vault
 from bot.vocabulary import Channel, Lane, MessageStatus
 
 
@@ -44,10 +44,47 @@ class Forbidden(Refused):
     status = 403
 
 
+class Conflict(Refused):
+    status = 409
+
+
+NUL = "\x00"
+
+
 class ProviderForm(BaseModel):
-    """A provider's form. Providers add fields without notice: unknown ones are kept, never refused."""
+    """A provider's form. Providers add fields without notice: unknown ones are kept, never refused.
+
+    No value keeps a NUL character (0x00): PostgreSQL cannot store one, and the message would be lost.
+    Some SMS aggregators deliver the GSM-7 `@` (code 0) as 0x00, so in the fields that hold a person's
+    SMS text (`sms_text`, when `is_sms` says the request is an SMS) it is read as `@`; anywhere else it
+    is dropped.
+    """
 
     model_config = ConfigDict(extra="allow", str_strip_whitespace=False, frozen=True)
+    # The form's keys (as the provider spells them) that hold the text of an SMS.
+    sms_text: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def is_sms(cls, form: Mapping[str, object]) -> bool:
+        """Whether this request is an SMS (its `sms_text` then reads 0x00 as `@`)."""
+        return bool(cls.sms_text)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _without_nul(cls, form: object) -> object:
+        if not isinstance(form, Mapping):
+            return form
+        at = "@" if cls.is_sms(form) else ""
+        # A field whose very name holds 0x00 is no provider's: it goes, rather than become (and replace) another.
+        return {
+            key: _without(value, at if key in cls.sms_text else "")
+            for key, value in form.items()
+            if not (isinstance(key, str) and NUL in key)
+        }
+
+
+def _without(value: object, nul_as: str) -> object:
+    return value.replace(NUL, nul_as) if isinstance(value, str) else value
 
 
 def stripped(value: object) -> object:
@@ -91,7 +128,7 @@ class Exchange:
     settings: Settings
     catalogues: Catalogues
     conversations: Conversations
-    redis: Redis
+    vault: Vault
     # The channels a message can be sent on, as configured (bot.runtime).
     sendable: frozenset[Channel] = frozenset()
 
@@ -101,9 +138,12 @@ class Exchange:
 
     def converse(self, inbound: InboundMessage, fresh: bool = False, write: Writer | None = None) -> Handled:
         """The conversation's answer to `inbound`, written as text on its channel unless `write` says otherwise."""
-        handled = self.conversations.handle(
-            self.db, inbound, write or (lambda answer: self.write(answer, inbound.channel)), fresh=fresh
-        )
+        try:
+            handled = self.conversations.handle(
+                self.db, inbound, write or (lambda answer: self.write(answer, inbound.channel)), fresh=fresh
+            )
+        except ProviderIdTaken as taken:
+            raise Conflict("this message id was sent by another number") from taken
         self.after.feedback_ids += handled.feedback_ids
         return handled
 
@@ -120,7 +160,7 @@ class Exchange:
 
     def store(self, ttl_seconds: int) -> StateStore:
         """Short-lived state of the adapter's own (a USSD session's pages), kept like a conversation's."""
-        return StateStore(self.redis, ttl_seconds)
+        return StateStore(self.vault, ttl_seconds)
 
 
 @dataclass(frozen=True)
@@ -158,3 +198,14 @@ class ChannelAdapter:
     def report(self, provider_id: str, status: str, error_code: str | None, error_message: str | None) -> StatusReport:
         """A delivery report, its status read through the adapter's table."""
         return StatusReport(provider_id, self.statuses.get(status), error_code or None, error_message or None)
+
+    def spooled(self, form: Any, notice: Callable[[Channel, str], str]) -> Response | None:
+        """The answer to a verified request kept in the spool while the database is down (bot/spool), which
+        replays it through the same route once the database is back; None: this adapter's requests are not
+        kept, and the provider gets a 503.
+
+        `notice(channel, sender)` is the short "received, we will answer soon" in the sender's language,
+        written for the channel. It must be a 2xx: a provider retrying into a database that is down helps
+        nobody, and Twilio does not retry a refused message at all.
+        """
+        return None

@@ -39,6 +39,9 @@ class GatewayMessage(ProviderForm):
     id: str = Field(min_length=1, max_length=60)
     text: str = ""
 
+    # The gateway relays SMS: an aggregator may write the GSM `@` as 0x00.
+    sms_text: ClassVar = ("text",)
+
     _strip = field_validator("sender", "id", mode="before")(stripped)
 
     @field_validator("text")
@@ -77,6 +80,12 @@ class HttpGateway(ChannelAdapter):
         # The gateway's error has no code of its own: "gateway" says whose it is.
         exchange.record(self.report(ID_PREFIX + form.id, form.status, "gateway" if form.error else None, form.error))
         return Response(status_code=204)
+
+    def spooled(self, form: GatewayMessage | GatewayStatus, notice) -> Response:
+        """While the database is down: the short notice as the `reply`; a delivery report is taken, applied later."""
+        if isinstance(form, GatewayStatus):
+            return Response(status_code=204)
+        return JSONResponse({"reply": notice(Channel.SMS, form.sender)})
 
     def senders(self, settings: Settings) -> dict[Channel, Sender]:
         if settings.sms_provider != self.name or not settings.gateway_url:

@@ -18,6 +18,7 @@ from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels.base import (
+    NUL,
     ChannelAdapter,
     Exchange,
     Forbidden,
@@ -50,6 +51,13 @@ class TwilioMessage(ProviderForm):
     From: str = Field(min_length=1)
     Body: str = ""
     NumMedia: int = 0
+
+    # Twilio SMS may come from an aggregator writing the GSM `@` as 0x00; WhatsApp never does.
+    sms_text: ClassVar = ("Body",)
+
+    @classmethod
+    def is_sms(cls, form) -> bool:
+        return not str(form.get("From", "")).replace(NUL, "").strip().startswith(WHATSAPP_PREFIX)
 
     _strip = field_validator("MessageSid", "From", mode="before")(stripped)
 
@@ -110,6 +118,13 @@ class TwilioMessaging(ChannelAdapter):
     def delivered(self, form: TwilioStatus, exchange: Exchange) -> Response:
         exchange.record(self.report(form.MessageSid, form.MessageStatus, form.ErrorCode, form.ErrorMessage))
         return Response(status_code=204)
+
+    def spooled(self, form: TwilioMessage | TwilioStatus, notice) -> Response:
+        """While the database is down: the short notice in TwiML; a delivery report is taken, to be applied later."""
+        if isinstance(form, TwilioStatus):
+            return Response(status_code=204)
+        channel = Channel.WHATSAPP if form.From.startswith(WHATSAPP_PREFIX) else Channel.SMS
+        return Response(twiml(notice(channel, form.From)), media_type="application/xml")
 
     def senders(self, settings: Settings) -> dict[Channel, Sender]:
         if not settings.twilio_account_sid or not (settings.twilio_sms_from or settings.twilio_whatsapp_from):

@@ -23,6 +23,10 @@ from bot.vocabulary import Consent, Direction, MessageStatus
 Writer = Callable[[Answer], str]
 
 
+class ProviderIdTaken(ValueError):
+    """A provider message id another sender already used: a replay, not a retry. Nothing of theirs is given."""
+
+
 class LazyChoices(Mapping):
     """Data menus, each loaded from the database only if a state of this turn shows it."""
 
@@ -98,12 +102,15 @@ class Conversations:
         )
 
     def _earlier_reply(self, db: Session, inbound: InboundMessage) -> Handled | None:
-        """The answer already given to this provider message id, for a provider's retry."""
+        """The answer already given to this provider message id, for a provider's retry from the same sender."""
         earlier = db.scalar(
             select(Message).where(Message.channel == inbound.channel, Message.provider_id == inbound.provider_id)
         )
         if earlier is None:
             return None
+        sender = db.get(Contact, earlier.contact_id) if earlier.contact_id else None
+        if sender is None or sender.phone_hash != self.vault.lookup_hash(normalize(inbound.sender, self.region)):
+            raise ProviderIdTaken(inbound.provider_id)
         reply = db.scalar(select(Message).where(Message.in_reply_to_id == earlier.id).order_by(Message.id))
         return Handled(answer=None, reply=self._text_of(reply) if reply else None)
 
@@ -146,6 +153,9 @@ class Conversations:
         context = ActionContext(db, contact, message, self.vault)
         for action in turn.actions:
             self.actions[action.name].carry_out(context, action)
+        if context.outcome.confidential and not confidential:  # e.g. a confidential reference looked up
+            confidential = True
+            self._keep(message, inbound.text, confidential)
         self.store.save(db, key, turn.position)
 
         # A refusal erases the contact's language, but the goodbye is still in the language they chose.
@@ -169,5 +179,5 @@ class Conversations:
             contact_id=contact.id,
             language=lang or self.catalogues.default,
             waiting=bool(turn.position) and not turn.position.get("parked"),
-            confidential=confidential or context.outcome.confidential,
+            confidential=confidential,
         )

@@ -1,22 +1,24 @@
-"""Short-lived state (where a conversation waits, a USSD session's pages): in Redis with an expiry;
-in the database only while Redis is down, so an outage never rewinds a conversation."""
+"""Short-lived state: where a conversation waits, a USSD session's pages.
+
+Kept in the database, encrypted (a confidential report's answers pass through it), with an expiry:
+the database is the source of truth, so a Redis outage or restart never rewinds a conversation.
+Expired rows are purged by a periodic job.
+"""
 
 import json
-import logging
 from datetime import datetime, timedelta
 
-from redis import Redis
-from redis.exceptions import RedisError
+from cryptography.fernet import InvalidToken
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from bot.models import ConversationFallback, utcnow
-
-log = logging.getLogger(__name__)
+from bot.models import ConversationState, utcnow
+from bot.vault import Vault
 
 
 def position_key(channel: str, contact_id: int) -> str:
-    """Where a person's conversation on a channel waits (the key predates the name `position`)."""
-    return f"baro:session:{channel}:{contact_id}"
+    """Where a person's conversation on a channel waits."""
+    return f"position:{channel}:{contact_id}"
 
 
 def _encode(value: object) -> object:
@@ -29,61 +31,34 @@ def _decode(value: dict) -> object:
     return datetime.fromisoformat(value["$datetime"]) if set(value) == {"$datetime"} else value
 
 
-def dumps(envelope: dict) -> str:
-    return json.dumps(envelope, default=_encode)
-
-
-def loads(raw: str | bytes) -> dict:
-    return json.loads(raw, object_hook=_decode)
-
-
 class StateStore:
-    """Reads the newer of Redis and the fallback row, so an outage never rewinds a conversation."""
-
-    def __init__(self, redis: Redis, ttl_seconds: int):
-        self.redis = redis
-        self.ttl = ttl_seconds
-
-    def _from_redis(self, key: str) -> dict | None:
-        try:
-            raw = self.redis.get(key)
-        except RedisError as error:
-            log.warning("state read from Redis failed, using the database: %s", error)
-            return None
-        return loads(raw) if raw else None
+    def __init__(self, vault: Vault, ttl_seconds: int):
+        self.vault = vault
+        self.ttl = timedelta(seconds=ttl_seconds)
 
     def load(self, db: Session, key: str) -> dict | None:
-        now = utcnow()
-        candidates = [self._from_redis(key)]
-        row = db.get(ConversationFallback, key)
-        if row is not None and row.expires_at > now:
-            candidates.append(loads(row.state))
-        live = [c for c in candidates if c]
-        if not live:
+        row = db.get(ConversationState, key)
+        if row is None or row.expires_at <= utcnow():
             return None
-        # The envelope's key is "session" in states written before the rename: kept so they still load.
-        return max(live, key=lambda c: c["saved_at"])["session"]
+        try:
+            return json.loads(self.vault.decrypt(row.state), object_hook=_decode)
+        except InvalidToken:  # written under another SECRET_KEY: as good as expired
+            return None
 
     def save(self, db: Session, key: str, state: dict | None) -> None:
-        now = utcnow()
-        envelope = dumps({"session": state, "saved_at": now.isoformat()})
-        try:
-            if state is None:
-                self.redis.delete(key)
-            else:
-                self.redis.set(key, envelope, ex=self.ttl)
-        except RedisError as error:
-            log.warning("state write to Redis failed, keeping it in the database: %s", error)
-            self._save_fallback(db, key, envelope, now + timedelta(seconds=self.ttl))
+        """Keep `state` under `key` for the store's time to live (None: forget it); the caller commits."""
+        row = db.get(ConversationState, key)
+        if state is None:
+            if row is not None:
+                db.delete(row)
             return
-        row = db.get(ConversationFallback, key)
-        if row is not None:
-            db.delete(row)
-
-    @staticmethod
-    def _save_fallback(db: Session, key: str, envelope: str, expires_at: datetime) -> None:
-        row = db.get(ConversationFallback, key)
+        sealed, expires_at = self.vault.encrypt(json.dumps(state, default=_encode)), utcnow() + self.ttl
         if row is None:
-            db.add(ConversationFallback(key=key, state=envelope, expires_at=expires_at))
+            db.add(ConversationState(key=key, state=sealed, expires_at=expires_at))
         else:
-            row.state, row.expires_at = envelope, expires_at
+            row.state, row.expires_at = sealed, expires_at
+
+
+def purge_expired(db: Session) -> int:
+    """Forget every state past its expiry; how many."""
+    return db.execute(delete(ConversationState).where(ConversationState.expires_at <= utcnow())).rowcount

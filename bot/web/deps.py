@@ -8,7 +8,7 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from bot.accounts import user_for_token
+from bot.accounts import staff_for_login, user_for_token
 from bot.cases.access import works_at_desk
 from bot.config import Settings
 from bot.models import StaffUser
@@ -48,10 +48,10 @@ DbDep = Annotated[Session, Depends(_db)]
 
 
 def _staff(request: Request, db: DbDep) -> StaffUser:
-    """The signed-in staff member, for pages."""
-    user_id = request.session.get(LOGIN_KEY)
-    user = db.get(StaffUser, user_id) if user_id else None
-    if user is None or not user.active:
+    """The signed-in staff member, for pages: the login cookie's token must name a login the server still keeps
+    (logout, a password reset or disabling the account end it), of an active account."""
+    user = staff_for_login(db, request.session.get(LOGIN_KEY))
+    if user is None:
         raise LoginRequired()
     request.state.user = user  # every page shows who is signed in
     return user
@@ -118,7 +118,17 @@ async def _checked_form(request: Request) -> FormData:
     form = await request.form()
     if not csrf_is_valid(request, str(form.get("csrf", ""))):
         raise HTTPException(status_code=403, detail="CSRF token missing or wrong; reload the page")
-    return form
+    return _without_nul(form)
+
+
+def _without_nul(form: FormData) -> FormData:
+    """The form without NUL characters (0x00), pasted or forged: PostgreSQL cannot store one (a 500)."""
+    return FormData(
+        [
+            (key.replace("\x00", ""), value.replace("\x00", "") if isinstance(value, str) else value)
+            for key, value in form.multi_items()
+        ]
+    )
 
 
 FormDep = Annotated[FormData, Depends(_checked_form)]

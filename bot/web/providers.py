@@ -3,9 +3,11 @@
 For each route: the body is read within MAX_BODY_BYTES (413), decoded as a strict UTF-8 form
 (400), verified by its adapter (403), parsed into the route's form (400, with the reason), and
 answered by the route's handler inside one transaction whose jobs go to RQ once it has committed.
-Bad input is a 4xx with a plain-text reason, never a 500.
+Bad input is a 4xx with a plain-text reason, never a 500. While the database is down, a verified
+request is kept in the spool and answered by its adapter's `spooled` (bot/spool), with a 2xx.
 """
 
+import logging
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
@@ -14,9 +16,15 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.responses import PlainTextResponse, Response
 
-from bot.channels.base import ChannelAdapter, ProviderRequest, Refused, Route, TooLarge
+from bot.channels.base import ChannelAdapter, ProviderForm, ProviderRequest, Refused, Route, TooLarge
 from bot.handover import AfterCommit
+from bot.runtime import Runtime
+from bot.spool.languages import Listening, received
+from bot.spool.replay import DATABASE_DOWN, kept_request
+from bot.vocabulary import Channel
 from bot.web.deps import RuntimeDep
+
+log = logging.getLogger(__name__)
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -48,6 +56,53 @@ def refusal(error: Refused) -> Response:
     return PlainTextResponse(str(error), status_code=error.status)
 
 
+def answer(
+    runtime: Runtime, adapter: ChannelAdapter, route: Route, form: dict[str, str], parsed: ProviderForm
+) -> Response:
+    """A verified request answered by its route in one transaction, or kept in the spool while the database is down."""
+    if runtime.spool.waiting():
+        # Requests wait in the spool: this one goes behind them, so that a person's messages are taken in order.
+        kept = keep(runtime, adapter, route, form, parsed)
+        if kept is not None:
+            return kept
+    heard: list[tuple[str, str | None]] = []
+
+    def work(db: Session, after: AfterCommit) -> Response:
+        exchange = Listening.of(runtime.exchange(db, after))
+        response = route.handle(parsed, exchange)
+        heard[:] = exchange.heard  # a second run (a parallel commit of the same id) replaces the first's
+        return response
+
+    try:
+        response = runtime.transactions.run(work)
+    except DATABASE_DOWN as error:
+        log.warning("database unavailable (%s): the request waits in the spool", type(error).__name__)
+        return keep(runtime, adapter, route, form, parsed) or PlainTextResponse(
+            "the database is unavailable", status_code=503
+        )
+    runtime.languages.remember(heard)
+    return response
+
+
+def keep(
+    runtime: Runtime, adapter: ChannelAdapter, route: Route, form: dict[str, str], parsed: ProviderForm
+) -> Response | None:
+    """The request kept in the spool and the adapter's short answer; None if the adapter does not keep requests."""
+
+    def notice(channel: Channel, sender: str) -> str:
+        return received(runtime.catalogues, runtime.languages.of(sender), runtime.settings.alphabet(channel))
+
+    response = adapter.spooled(parsed, notice)
+    if response is None:
+        return None
+    try:
+        runtime.spool.keep(kept_request(adapter, route, form))
+    except OSError:
+        log.exception("the spool cannot keep a request")
+        return PlainTextResponse("the database is unavailable and the request cannot be kept", status_code=503)
+    return response
+
+
 def _endpoint(adapter: ChannelAdapter, route: Route):
     async def endpoint(request: Request, runtime: RuntimeDep) -> Response:
         settings = runtime.settings
@@ -63,10 +118,7 @@ def _endpoint(adapter: ChannelAdapter, route: Route):
         except Refused as refused:
             return refusal(refused)
 
-        def work(db: Session, after: AfterCommit) -> Response:
-            return route.handle(parsed, runtime.exchange(db, after))
-
-        return await run_in_threadpool(runtime.transactions.run, work)
+        return await run_in_threadpool(answer, runtime, adapter, route, form, parsed)
 
     endpoint.__name__ = f"{adapter.name}_{route.handle.__name__}"
     return endpoint

@@ -1,13 +1,43 @@
-"""Staff logins: the signed-cookie login session, and a CSRF token for every form."""
+"""The staff side's defences over HTTP: the login cookie's key, a CSRF token for every form, and the guard in
+front of every staff answer (security headers, staff forms read only within a size limit)."""
 
 import hmac
 import secrets
+from collections.abc import Callable
 
 from fastapi import Request
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# The staff member a login session belongs to (Starlette's signed cookie, `request.session`).
-LOGIN_KEY = "staff_id"
+# The login session's token in Starlette's signed cookie (`request.session`): the server keeps its hash
+# (bot.accounts.start_login) and checks it on every request, so a login can be ended server-side.
+LOGIN_KEY = "login"
 _CSRF_KEY = "csrf"
+
+# Paths of the staff pages and of the API.
+STAFF_PREFIXES = ("/admin", "/api")
+# The pages have no JavaScript: no script may run, whatever gets into a page. Inline styles stay allowed: the
+# pages carry one small inline stylesheet (one request less on a slow connection) and style attributes, and
+# without any other source allowed (no images or fonts from elsewhere) injected CSS has nowhere to leak to.
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    )
+)
+STAFF_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate it
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",  # a case's URL holds its reference: never sent to another site
+    "Cache-Control": "no-store",  # staff answers hold personal data: not kept in shared or browser caches
+}
+_BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class LoginRequired(Exception):
@@ -30,3 +60,72 @@ def csrf_token(request: Request) -> str:
 def csrf_is_valid(request: Request, given: str) -> bool:
     expected = request.session.get(_CSRF_KEY, "")
     return bool(expected) and hmac.compare_digest(expected, given)
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
+
+
+class StaffGuard:
+    """ASGI middleware in front of the staff side: every answer under /admin and /api (pages, redirects,
+    errors, the CSV export, the API) gets STAFF_HEADERS; a staff form's body is read whole, at most
+    `max_body_bytes`, before anything parses it, and a larger one is refused with a 413 unread."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int, gettext: Callable[[Request], Callable[[str], str]]):
+        self.app, self.max_body_bytes, self.gettext = app, max_body_bytes, gettext
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not any(_under(scope["path"], prefix) for prefix in STAFF_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_guarded(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in STAFF_HEADERS.items():
+                    headers[name] = value
+            await send(message)
+
+        if _under(scope["path"], "/admin") and scope["method"] not in _BODILESS:
+            body = await self._read_within_limit(scope, receive)
+            if body is None:
+                await self._too_large(scope)(scope, receive, send_guarded)
+                return
+            receive = _replay(body, receive)
+        await self.app(scope, receive, send_guarded)
+
+    async def _read_within_limit(self, scope: Scope, receive: Receive) -> bytes | None:
+        """The whole body, or None as soon as it is known to be over the limit (by its length, or while read)."""
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isascii() and declared.isdigit() and int(declared) > self.max_body_bytes:
+            return None
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return bytes(body)  # the app will see the disconnect on its next receive
+            body += message.get("body", b"")
+            if len(body) > self.max_body_bytes:
+                return None
+            if not message.get("more_body", False):
+                return bytes(body)
+
+    def _too_large(self, scope: Scope) -> PlainTextResponse:
+        _ = self.gettext(Request(scope))
+        text = _("This form is too large to be sent (at most %(size)s KB).") % {"size": self.max_body_bytes // 1024}
+        # The rest of the body is not read: the connection closes rather than carry it.
+        return PlainTextResponse(text, status_code=413, headers={"Connection": "close"})
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A receive that gives the body already read, then waits on the client as before (for a disconnect)."""
+    given = False
+
+    async def replayed() -> Message:
+        nonlocal given
+        if given:
+            return await receive()
+        given = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replayed

@@ -1,4 +1,7 @@
-"""Staff log in with a password, stay in through a signed cookie, and are locked out after repeated failures."""
+"""Staff log in with a password and stay in through a cookie that the server can end: logout, a password
+reset or disabling the account ends every login; repeated failures lock the account for a while."""
+
+import re
 
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -7,6 +10,8 @@ from bot.accounts import MAX_FAILED_LOGINS
 from bot.cli import app as cli
 from bot.models import StaffUser
 from tests.admin_support import PASSWORD, csrf_of, log_in, make_staff
+
+COOKIE = "baro_staff"
 
 
 def test_pages_need_a_login(client):
@@ -71,3 +76,81 @@ def test_users_create_and_token_from_the_command_line(runtime):
     assert bad_role.exit_code == 1 and "role must be one of" in bad_role.output
     token = runner.invoke(cli, ["users", "token", "--email", "fanta@ong.ml"])
     assert token.exit_code == 0 and token.output.startswith("baro_")
+
+
+def test_a_copied_login_cookie_stops_working_after_logout(client, runtime):
+    make_staff(runtime, "awa@ong.ml", "triage")
+    log_in(client, "awa@ong.ml")
+    copied = client.cookies[COOKIE]  # what someone could take from a shared computer
+    page = client.get("/admin/inbox")
+    assert page.status_code == 200
+    client.post("/admin/logout", data={"csrf": csrf_of(page.text)}, follow_redirects=False)
+
+    client.cookies.clear()
+    client.cookies.set(COOKIE, copied)
+    replayed = client.get("/admin/inbox", follow_redirects=False)
+    assert replayed.status_code == 303 and replayed.headers["location"].startswith("/admin/login")
+
+
+def test_disabling_an_account_ends_its_logins_and_its_api_token_until_enabled(client, runtime):
+    runner = CliRunner()
+    make_staff(runtime, "awa@ong.ml", "triage")
+    log_in(client, "awa@ong.ml")
+    token = runner.invoke(cli, ["users", "token", "--email", "awa@ong.ml"]).output.strip()
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.get("/admin/inbox").status_code == 200
+
+    disabled = runner.invoke(cli, ["users", "disable", "--email", "Awa@ong.ml"])
+    assert disabled.exit_code == 0, disabled.output
+    assert client.get("/admin/inbox", follow_redirects=False).headers["location"].startswith("/admin/login")
+    assert client.get("/api/v1/feedback", headers=bearer).status_code == 401
+    assert log_in(client, "awa@ong.ml").status_code == 401
+
+    enabled = runner.invoke(cli, ["users", "enable", "--email", "awa@ong.ml"])
+    assert enabled.exit_code == 0, enabled.output
+    assert log_in(client, "awa@ong.ml").status_code == 303
+    assert client.get("/admin/inbox").status_code == 200
+
+
+def test_a_password_reset_ends_every_login_lifts_the_lock_and_only_the_new_password_works(client, runtime):
+    runner = CliRunner()
+    make_staff(runtime, "awa@ong.ml", "triage")
+    log_in(client, "awa@ong.ml")
+    page = client.get("/admin/inbox")
+    assert page.status_code == 200
+
+    reset = runner.invoke(cli, ["users", "reset-password", "--email", "awa@ong.ml"])
+    assert reset.exit_code == 0, reset.output
+    new_password = re.search(r"password: (\S+)", reset.output).group(1)
+    assert client.get("/admin/inbox", follow_redirects=False).headers["location"].startswith("/admin/login")
+    for _ in range(MAX_FAILED_LOGINS):
+        assert log_in(client, "awa@ong.ml").status_code == 401  # the old password, until it locks
+
+    chosen = "sinzin bɔrɔ jiri kɔnɔ"
+    weak = runner.invoke(cli, ["users", "reset-password", "--email", "awa@ong.ml", "--password", "password1234"])
+    assert weak.exit_code == 1 and "common" in weak.output
+    again = runner.invoke(cli, ["users", "reset-password", "--email", "awa@ong.ml", "--password", chosen])
+    assert again.exit_code == 0 and chosen not in again.output
+    assert log_in(client, "awa@ong.ml", new_password).status_code == 401  # replaced in turn
+    assert log_in(client, "awa@ong.ml", chosen).status_code == 303
+    assert client.get("/admin/inbox").status_code == 200
+
+
+def test_a_revoked_api_token_is_refused(client, runtime):
+    runner = CliRunner()
+    make_staff(runtime, "awa@ong.ml", "triage")
+    token = runner.invoke(cli, ["users", "token", "--email", "awa@ong.ml"]).output.strip()
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/feedback", headers=bearer).status_code == 200
+
+    revoked = runner.invoke(cli, ["users", "revoke-token", "--email", "awa@ong.ml"])
+    assert revoked.exit_code == 0, revoked.output
+    assert client.get("/api/v1/feedback", headers=bearer).status_code == 401
+    assert log_in(client, "awa@ong.ml").status_code == 303  # the account itself still works
+
+
+def test_the_account_commands_name_an_unknown_email(runtime):
+    runner = CliRunner()
+    for command in ("disable", "enable", "reset-password", "revoke-token"):
+        result = runner.invoke(cli, ["users", command, "--email", "nobody@ong.ml"])
+        assert result.exit_code == 1 and "no account for nobody@ong.ml" in result.output, command

@@ -1,8 +1,8 @@
-"""Fixtures for the cases domain: the runtime's vault, an outbox, and one session per test."""
+"""Fixtures for the cases domain: the runtime's vault, a desk, and one session per test."""
 
 import pytest
 
-from bot.cases.lifecycle import Outbox
+from bot.cases.lifecycle import Desk
 from bot.db import transaction
 
 
@@ -12,9 +12,9 @@ def vault(runtime):
 
 
 @pytest.fixture
-def outbox(runtime) -> Outbox:
-    """How the staff pages write texts to the person: the phone catalogues and the configured alphabets."""
-    return Outbox(runtime.catalogues, runtime.settings)
+def desk(runtime) -> Desk:
+    """What the staff pages act with: the phone catalogues, the configured alphabets, the vault."""
+    return Desk(runtime.catalogues, runtime.settings, runtime.vault)
 
 
 @pytest.fixture

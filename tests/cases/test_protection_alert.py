@@ -6,6 +6,7 @@ import pytest
 from rq import Queue
 from sqlalchemy import select
 
+from bot.cases.protection import alerted_at
 from bot.handover import INTAKE_QUEUE
 from bot.models import Contact, Feedback, Message
 from bot.notices import PROTECTION_ALERT as ALERT
@@ -35,12 +36,18 @@ def only_feedback(runtime) -> Feedback:
         return db.scalars(select(Feedback)).one()
 
 
+def alerted(runtime, report: Feedback):
+    """When the report's alert was done (its messages stored for sending), or None."""
+    with runtime.database() as db:
+        return alerted_at(db, report.id)
+
+
 def test_each_focal_point_gets_one_sms_with_the_reference_and_nothing_of_the_report(
     twilio, focal_points, phone, runtime
 ):
     phone.converse(*REPORT)
     report = only_feedback(runtime)
-    assert report.alerted_at is None
+    assert alerted(runtime, report) is None
 
     assert alert_protection(report.id) == 2
     run_worker(runtime.redis)
@@ -51,7 +58,7 @@ def test_each_focal_point_gets_one_sms_with_the_reference_and_nothing_of_the_rep
         assert body == alert_text(runtime, report)
         assert "voisin" not in body and "iolence" not in body
         assert sent.form["From"] == "+22320000000"  # SMS, the default channel
-    assert only_feedback(runtime).alerted_at is not None
+    assert alerted(runtime, only_feedback(runtime)) is not None
     with runtime.database() as db:
         alerts = db.scalars(select(Message).where(Message.direction == "out", Message.status != "replied")).all()
         assert {(m.channel, m.lane, m.status) for m in alerts} == {("sms", "reply", "queued")}
@@ -75,7 +82,7 @@ def test_the_job_alone_in_a_worker_alerts(twilio, focal_points, phone, runtime):
     phone.converse(*REPORT)
     Queue(INTAKE_QUEUE, connection=runtime.redis).enqueue("workers.jobs.alert_protection", only_feedback(runtime).id)
     run_worker(runtime.redis)
-    assert len(twilio.sent) == 2 and only_feedback(runtime).alerted_at is not None
+    assert len(twilio.sent) == 2 and alerted(runtime, only_feedback(runtime)) is not None
 
 
 def test_a_complaint_alerts_nobody(twilio, focal_points, phone, runtime):
@@ -83,7 +90,7 @@ def test_a_complaint_alerts_nobody(twilio, focal_points, phone, runtime):
     complaint = only_feedback(runtime)
     assert alert_protection(complaint.id) == 0
     run_worker(runtime.redis)
-    assert twilio.requests == [] and only_feedback(runtime).alerted_at is None
+    assert twilio.requests == [] and alerted(runtime, only_feedback(runtime)) is None
 
 
 def test_a_focal_point_is_one_contact_found_by_the_same_keyed_hash_as_a_person(
@@ -121,7 +128,7 @@ def test_without_numbers_nothing_is_sent_and_the_report_stays_unalerted(twilio, 
     report = only_feedback(runtime)
     assert alert_protection(report.id) == 0
     run_worker(runtime.redis)
-    assert twilio.requests == [] and only_feedback(runtime).alerted_at is None
+    assert twilio.requests == [] and alerted(runtime, only_feedback(runtime)) is None
 
 
 def test_the_intake_of_a_confidential_report_alerts_the_focal_points(twilio, focal_points, phone, runtime):
@@ -129,4 +136,4 @@ def test_the_intake_of_a_confidential_report_alerts_the_focal_points(twilio, foc
     run_worker(runtime.redis)  # intake, then the alert's own sends
     assert sorted(sent.form["To"] for sent in twilio.sent) == sorted(FOCAL_POINTS)
     report = only_feedback(runtime)
-    assert report.ready_at is not None and report.alerted_at is not None
+    assert report.ready_at is not None and alerted(runtime, report) is not None

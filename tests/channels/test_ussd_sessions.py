@@ -310,15 +310,15 @@ def test_a_bambara_speaker_completes_every_service_over_ussd(twilio, client, run
     assert (confidential.kind, confidential.confidential, confidential.callback) == ("confidential", True, "no")
     assert (confidential.category, confidential.text, confidential.channel) == ("violence", None, "ussd")
 
-    # 5: follow-up, on their own references.
+    # 5: follow-up, on their own references; never the confidential report's, which others may see on the screen.
     follow = Aggregator(client)
     follow.dial()
     listing = follow.press("5")
     prompt = catalogues.fill("bm", runtime.conversations.flows.state("followup", "reference").prompt, {})
-    newest_first = [confidential.reference, signup_reference, need_feedback.reference, complaint_feedback.reference]
+    newest_first = [signup_reference, need_feedback.reference, complaint_feedback.reference]
     assert listing == "CON " + "\n".join([prompt, *(f"{i} {ref}" for i, ref in enumerate(newest_first, 1))])
     status = runtime.conversations.flows.state("followup", "status").prompt
-    assert follow.press("4") == "END " + catalogues.fill(
+    assert follow.press("3") == "END " + catalogues.fill(
         "bm", status, {"reference": complaint_feedback.reference, "status": STATUS["new"]}
     )
     assert follow.answer == f"END Nimɔrɔ {complaint_feedback.reference}: a sɔrɔla, baarakɛlaw bɛna a kalan sɔɔni."

@@ -1,0 +1,36 @@
+"""The RQ workers `baro worker` runs: RQ's worker pool (`rq worker-pool`) over baro's queues.
+
+The pool starts a worker again within a second when one dies, while the others go on; it stops its workers
+on SIGTERM (warm: a job in progress finishes).
+"""
+
+from multiprocessing.util import register_after_fork
+
+from redis import Redis
+from rq import Worker
+from rq.worker_pool import WorkerPool
+
+from bot.handover import QUEUES
+from bot.orphans import die_with_parent
+
+
+class PoolWorker(Worker):
+    """A worker of the pool, stopped (warm) if the pool's process dies: never left serving the queues alone,
+    beside the workers of the pool its supervisor starts again."""
+
+    def __init__(self, *args, **kwargs):
+        die_with_parent()  # constructed in the forked worker process, whose parent is the pool
+        super().__init__(*args, **kwargs)
+
+    def _start_scheduler(self, *args, **kwargs) -> None:
+        # RQ's scheduler runs in a process the worker forks through multiprocessing, which runs these hooks
+        # in the child: it stops with the worker instead of scheduling on alone. (A work-horse is forked
+        # otherwise and is left to finish its job: it records the job's outcome itself.)
+        register_after_fork(self, lambda _worker: die_with_parent())
+        super()._start_scheduler(*args, **kwargs)
+
+
+def run(redis: Redis, processes: int, burst: bool = False) -> None:
+    # Queues are drained in their order: intake, then replies to people, then bulk sends. Each worker also
+    # runs RQ's scheduler (retries of transient send failures after their backoff).
+    WorkerPool(QUEUES, connection=redis, num_workers=processes, worker_class=PoolWorker).start(burst=burst)
