@@ -51,8 +51,12 @@ def logout(request: Request, user: StaffDep, db: DbDep, form: FormDep) -> Respon
 
 @router.get("/language")
 def language(request: Request, to: str = "fr") -> Response:
-    back = urlparse(request.headers.get("referer", ""))
-    response = RedirectResponse(_safe_next(back.path + (f"?{back.query}" if back.query else "")), status_code=303)
+    try:
+        back = urlparse(request.headers.get("referer", ""))
+        target = back.path + (f"?{back.query}" if back.query else "")
+    except ValueError:  # a Referer that is no URL (`http://[`): back to the start
+        target = None
+    response = RedirectResponse(_safe_next(target), status_code=303)
     if to in INTERFACE_LANGUAGES:
         response.set_cookie("lang", to, max_age=365 * 24 * 3600, samesite="lax")
     return response

@@ -8,6 +8,7 @@ from bot.vocabulary import Direction, MessageStatus
 
 # Twilio: the number replied STOP to the carrier; nothing more may be sent to it.
 UNSUBSCRIBED = "21610"
+ERROR_CODE_CHARS = Message.error_code.type.length
 
 
 def _rank(status: str | None) -> int | None:
@@ -29,6 +30,9 @@ def record_status(
     if new is not None and new >= (_rank(message.status) or 0):
         message.status, message.status_at = status, utcnow()
         if error_code:
+            # A provider's codes are short (Twilio's are five digits); a longer one is kept whole in the message.
+            if len(error_code) > ERROR_CODE_CHARS:
+                error_code, error_message = error_code[:ERROR_CODE_CHARS], f"{error_code}: {error_message or ''}"
             message.error_code, message.error_message = error_code, error_message
     if error_code == UNSUBSCRIBED:
         contact = db.get(Contact, message.contact_id)

@@ -59,7 +59,8 @@ def csrf_token(request: Request) -> str:
 
 def csrf_is_valid(request: Request, given: str) -> bool:
     expected = request.session.get(_CSRF_KEY, "")
-    return bool(expected) and hmac.compare_digest(expected, given)
+    # As bytes: compare_digest refuses str with non-ASCII characters (a forged token may hold some).
+    return bool(expected) and hmac.compare_digest(expected.encode(), given.encode())
 
 
 def _under(path: str, prefix: str) -> bool:
