@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     staff_max_body_bytes: int = 64 * 1024
     max_text_chars: int = 4000
     sweep_interval_seconds: int = 60
+    # A submission, alert or message younger than this is probably still on its way through the normal
+    # path: the sweep leaves it alone.
+    sweep_grace_seconds: int = Field(default=30, ge=1)
     # Inbound requests that came while the database was down wait here, encrypted, until it is back
     # (bot/spool); local disk: the web process on this host replays them. Default: $VAR_DIR/spool.
     spool_dir: Path | None = None

@@ -31,8 +31,6 @@ LANE_QUEUES = {Lane.REPLY: "outbound-replies", Lane.BULK: "outbound-bulk"}
 # A worker drains them in this order: intake, then replies to people, then bulk sends.
 QUEUES = (INTAKE_QUEUE, *LANE_QUEUES.values())
 
-# A submission or message younger than this is probably still on its way through the normal path.
-SWEEP_GRACE = timedelta(seconds=30)
 # A retry older than this lost its scheduled job (Redis was flushed or down).
 RETRY_GRACE = timedelta(minutes=30)
 SWEEP_BATCH = 1000
@@ -124,11 +122,12 @@ class Transactions:
         dealt with would only confuse); its report is on the protection desk's screen meanwhile.
         """
         now = utcnow()
+        young = now - timedelta(seconds=self.settings.sweep_grace_seconds)
         with transaction(self.database) as db:
             pending = list(
                 db.scalars(
                     select(Feedback.id)
-                    .where(Feedback.ready_at.is_(None), Feedback.created_at < now - SWEEP_GRACE)
+                    .where(Feedback.ready_at.is_(None), Feedback.created_at < young)
                     .order_by(Feedback.created_at)
                     .limit(SWEEP_BATCH)
                 )
@@ -137,7 +136,7 @@ class Transactions:
                 select(Message.id, Message.lane)
                 .where(
                     Message.direction == Direction.OUT,
-                    ((Message.status == MessageStatus.PENDING) & (Message.created_at < now - SWEEP_GRACE))
+                    ((Message.status == MessageStatus.PENDING) & (Message.created_at < young))
                     | ((Message.status == MessageStatus.RETRY) & (Message.status_at < now - RETRY_GRACE)),
                 )
                 .order_by(Message.created_at)
@@ -151,7 +150,7 @@ class Transactions:
                         .join(Feedback, Feedback.id == ProtectionAlert.feedback_id)
                         .where(
                             ProtectionAlert.done_at.is_(None),
-                            ProtectionAlert.created_at < now - SWEEP_GRACE,
+                            ProtectionAlert.created_at < young,
                             Feedback.status.not_in(DONE),
                         )
                         .order_by(ProtectionAlert.created_at)

@@ -16,13 +16,13 @@ from rq.job import Job
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from bot.config import Settings
 from bot.db import transaction
 from bot.handover import (
     INTAKE_QUEUE,
     LANE_QUEUES,
     QUEUES,
     RETRY_GRACE,
-    SWEEP_GRACE,
     Transactions,
     enqueue_each,
     enqueue_sends,
@@ -33,6 +33,8 @@ from bot.vocabulary import Direction, Lane, MessageStatus
 from tests import domain_support as rows
 
 REPLIES, BULK = LANE_QUEUES[Lane.REPLY], LANE_QUEUES[Lane.BULK]
+# What the sweep leaves alone by default: younger work is probably still on its way.
+SWEEP_GRACE = timedelta(seconds=Settings.model_fields["sweep_grace_seconds"].default)
 
 
 def queued(redis) -> dict[str, list[str]]:

@@ -18,6 +18,10 @@ class PoolWorker(Worker):
     """A worker of the pool, stopped (warm) if the pool's process dies: never left serving the queues alone,
     beside the workers of the pool its supervisor starts again."""
 
+    # RQ waits twice longer after each failed reconnection, up to a minute: after a long Redis outage
+    # the queues would wait up to a minute more once it is back. Five seconds at most.
+    max_connection_wait_time = 5.0
+
     def __init__(self, *args, **kwargs):
         die_with_parent()  # constructed in the forked worker process, whose parent is the pool
         super().__init__(*args, **kwargs)
