@@ -206,8 +206,8 @@ def test_a_confidential_report_finished_while_the_database_is_down_is_stored_and
     database.down()
     assert [person.send(body) for body in ("1", "Mon voisin me menace", "3")] == [FRENCH] * 3
     database.up()
+    (report,) = wait_for(lambda: feedbacks(runtime))
     wait_for(lambda: not spooled(spool_dir))  # replayed, and its jobs handed to RQ
-    (report,) = feedbacks(runtime)
     assert report.confidential and report.text is None and report.text_encrypted
     run_worker(runtime.redis)
     # Nothing about it leaves by text: a message arriving later may be read by someone else.
@@ -223,8 +223,8 @@ def test_a_ussd_complaint_finished_while_the_database_is_down_is_confirmed_by_sm
     database.down()
     assert session.press("La latrine est cassée") == f"END {FRENCH}"
     database.up()
+    (complaint,) = wait_for(lambda: feedbacks(runtime))
     wait_for(lambda: not spooled(spool_dir))
-    (complaint,) = feedbacks(runtime)
     assert complaint.text == "La latrine est cassée" and complaint.channel == "ussd"
     run_worker(runtime.redis)
     (sms,) = [r for r in twilio.sent if r.form["To"] == "+22370000024"]
