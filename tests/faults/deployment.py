@@ -32,7 +32,6 @@ from tests.real_processes import (
     ping,
     signed_post,
     start_baro,
-    stop,
     wait_for,
 )
 
@@ -89,10 +88,11 @@ class Deployment:
         return self
 
     def stop(self) -> None:
-        for process in self.processes.values():
-            stop(process)
-        if self.redis is not None:
-            stop(self.redis)
+        """SIGKILL to everything at once: how each process stops on SIGTERM is tests/test_processes.py's."""
+        for process in [*self.processes.values(), *([self.redis] if self.redis else [])]:
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
     def logs(self) -> str:
         return "\n".join(f"== {log.name}\n{log.read_text(errors='replace')[-2000:]}" for log in self.var.glob("*.log"))

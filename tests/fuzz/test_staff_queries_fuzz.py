@@ -199,7 +199,7 @@ PAGES = [
 # --- pages ----------------------------------------------------------------------------------------
 
 
-@fuzz_settings(100)
+@fuzz_settings(60)
 @given(page=st.sampled_from(PAGES), query=queries(), typed=st.data(), lang=st.sampled_from(["en", "fr", "bm", "xx"]))
 def test_a_staff_page_is_never_a_5xx_and_always_a_whole_page_whatever_its_query(
     page, query, typed, lang, web, desk, tally
@@ -228,7 +228,7 @@ def api_headers(token: str):
     )
 
 
-@fuzz_settings(100)
+@fuzz_settings(60)
 @given(listing=st.booleans(), query=queries(), typed=st.data())
 def test_the_api_is_never_a_5xx_and_always_answers_json_whatever_its_query(listing, query, typed, web, desk, tally):
     headers = typed.draw(api_headers(desk["token"]))
@@ -288,7 +288,7 @@ def post_form(web, path: str, csrf: str, form: dict):
     return web.post(path, content=body, headers=headers, follow_redirects=False), len(body)
 
 
-@fuzz_settings(80)
+@fuzz_settings(50)
 @given(
     request=case_forms(),
     case=st.sampled_from(["complaint", "complaint", "confidential", "any"]),
@@ -333,7 +333,7 @@ referers = st.one_of(
 )
 
 
-@fuzz_settings(50)
+@fuzz_settings(30)
 @example(referer="http://[", to="fr")  # a 500 the suite found, fixed
 @given(referer=referers, to=value_for("to"))
 def test_the_language_switch_is_never_a_5xx_whatever_the_referer(referer, to, web, tally):
@@ -342,7 +342,7 @@ def test_the_language_switch_is_never_a_5xx_whatever_the_referer(referer, to, we
     check_staff_answer(tally, response)
 
 
-@fuzz_settings(50)
+@fuzz_settings(30)
 @example(csrf="é")  # a 500 the suite found, fixed
 @given(csrf=st.one_of(st.just(""), short_texts))
 def test_a_staff_form_with_a_wrong_csrf_token_is_refused_with_a_403_never_a_5xx(csrf, web, tally):
