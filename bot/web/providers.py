@@ -23,14 +23,14 @@ from bot.spool.languages import Listening, received
 from bot.spool.replay import DATABASE_DOWN, kept_request
 from bot.vocabulary import Channel
 from bot.web.deps import RuntimeDep
+from bot.whole_numbers import whole_number
 
 log = logging.getLogger(__name__)
 
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refused past `limit` bytes without reading it all."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
+    if (whole_number(request.headers.get("content-length")) or 0) > limit:
         raise TooLarge("body too large")
     body = bytearray()
     async for chunk in request.stream():

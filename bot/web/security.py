@@ -10,6 +10,8 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.whole_numbers import whole_number
+
 # The login session's token in Starlette's signed cookie (`request.session`): the server keeps its hash
 # (bot.accounts.start_login) and checks it on every request, so a login can be ended server-side.
 LOGIN_KEY = "login"
@@ -97,8 +99,7 @@ class StaffGuard:
 
     async def _read_within_limit(self, scope: Scope, receive: Receive) -> bytes | None:
         """The whole body, or None as soon as it is known to be over the limit (by its length, or while read)."""
-        declared = Headers(scope=scope).get("content-length", "")
-        if declared.isascii() and declared.isdigit() and int(declared) > self.max_body_bytes:
+        if (whole_number(Headers(scope=scope).get("content-length")) or 0) > self.max_body_bytes:
             return None
         body = bytearray()
         while True:
