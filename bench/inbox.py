@@ -56,7 +56,7 @@ KINDS = [("complaint", 55), ("need", 35), ("assembly", 9), ("confidential", 1)]
 CATEGORIES = {
     "complaint": ["shelter", "water_sanitation", "health", "food", "security", "documents", "education", "other"],
     "need": ["shelter", "water_sanitation", "health", "food", "documents", "education", "livelihoods", "other"],
-    "assembly": ["confirmed", "confirmed", "confirmed", "waitlist"],
+    "assembly": ["confirmed", "confirmed", "confirmed", "waiting"],
     "confidential": ["violence", "abuse_exploitation", "threat", "other"],
 }
 SITES = [("niamana", 30), ("sogoniko", 25), ("senou", 20), ("mopti", 15), ("gao", 10)]

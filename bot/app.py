@@ -23,7 +23,7 @@ from bot.runtime import Runtime
 from bot.spool.replay import Flusher
 from bot.web.pages import Interface
 from bot.web.providers import provider_routes
-from bot.web.security import DeskOnly, LoginRequired, StaffGuard
+from bot.web.security import DeskOnly, LoginRequired, OrganizersOnly, StaffGuard
 
 
 def _health(runtime: Runtime) -> dict[str, object]:
@@ -92,6 +92,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(DeskOnly)
     async def desk_only(request: Request, _error: DeskOnly) -> Response:
         return interface.render(request, "desk_forbidden.html", status_code=403)
+
+    @app.exception_handler(OrganizersOnly)
+    async def organizers_only(request: Request, _error: OrganizersOnly) -> Response:
+        return interface.render(request, "organizers_forbidden.html", status_code=403)
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, _error: LoginRequired) -> RedirectResponse:

@@ -104,6 +104,13 @@ class Settings(BaseSettings):
     # wait for a send slot, so a live send is never taken for a dead one.
     send_lease_seconds: int = Field(default=600, ge=60)
     session_ttl_seconds: int = 30 * 60
+    # Citizen assemblies: reminders go this many hours before (decimals allowed, e.g. `24,2,0.5`).
+    assembly_reminder_hours: Annotated[list[float], NoDecode] = Field(default_factory=lambda: [24.0, 2.0])
+    # The cancel keyword (ANNULER) frees a place this long after the person was last told of it.
+    signup_cancel_hours: float = 24.0
+    # Bulk sends (broadcasts, assembly notices) wait outside these local hours, `HH:MM-HH:MM`; empty: never.
+    # Replies to people are never held.
+    broadcast_quiet_hours: str = "21:00-07:00"
     max_body_bytes: int = 64 * 1024
     # A staff form (/admin) past this size is refused unread (413); the longest, a reply or a note, is far less.
     staff_max_body_bytes: int = 64 * 1024
@@ -117,6 +124,14 @@ class Settings(BaseSettings):
     spool_dir: Path | None = None
     # How often the web process looks for requests to replay.
     spool_flush_seconds: float = 5.0
+
+    @field_validator("assembly_reminder_hours", mode="before")
+    @classmethod
+    def _split_hours(cls, value: object) -> object:
+        """`ASSEMBLY_REMINDER_HOURS=24,2,0.5`."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("languages", "protection_alert_numbers", mode="before")
     @classmethod

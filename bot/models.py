@@ -45,17 +45,26 @@ class Site(Base):
 
 
 class Assembly(Base):
-    """A citizen assembly held at a site."""
+    """A citizen assembly held at a site, announced by organizers."""
 
     __tablename__ = "assembly"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    # In the default language: what staff lists and the sign-up's queue entry show.
     title: Mapped[str] = mapped_column(String(160))
+    # {"fr": "...", "bm": "..."}: what each person reads, in their language (languages are data).
+    titles: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    descriptions: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     place: Mapped[str] = mapped_column(String(160))
     starts_at: Mapped[datetime]
     capacity: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(20), default="planned", server_default="planned")  # AssemblyStatus
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", name="fk_assembly_created_by_id"))
+    updated_at: Mapped[datetime | None]
+    # Bumped by every change people are told of (moved, cancelled): each change's notice goes once.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
 
     site: Mapped[Site] = relationship()
 
@@ -119,6 +128,10 @@ class Contact(Base):
     opted_out_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The channel they last wrote from (bot.vocabulary.Channel): where texts to them go.
+    channel: Mapped[str | None] = mapped_column(String(20))
+    # When they last wrote on WhatsApp: free text is allowed for 24 hours after (bot.outbound.store).
+    whatsapp_seen_at: Mapped[datetime | None]
 
     site: Mapped[Site | None] = relationship()
 
@@ -131,6 +144,10 @@ class Message(Base):
         UniqueConstraint("channel", "provider_id", name="uq_message_provider_id"),
         Index("ix_message_contact_created", "contact_id", "created_at"),
         Index("ix_message_status", "status", "created_at"),
+        # A broadcast reaches each person once.
+        UniqueConstraint("broadcast_id", "contact_id", name="uq_message_broadcast_contact"),
+        # What the bulk lane sends next on a channel, in order.
+        Index("ix_message_bulk", "lane", "channel", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -156,6 +173,8 @@ class Message(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
     status_at: Mapped[datetime | None]
+    # The broadcast it is part of (bulk lane), if any.
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcast.id", name="fk_message_broadcast_id"))
 
 
 class Feedback(Base):
@@ -248,6 +267,10 @@ class Signup(Base):
     feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"))
     status: Mapped[str] = mapped_column(String(20))  # bot.vocabulary.SignupStatus
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None]
+    # When the person was last told of this sign-up (confirmation, reminder, a place freed): the
+    # cancel keyword works for a day after.
+    told_at: Mapped[datetime | None]
 
     assembly: Mapped[Assembly] = relationship()
     feedback: Mapped[Feedback] = relationship()
@@ -264,6 +287,46 @@ class AssemblyInterest(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     notified_at: Mapped[datetime | None]
+
+
+class AssemblyNotice(Base):
+    """One text to one person about one assembly (announced, a reminder, a change, a place freed): sent once.
+
+    `kind` names the notice (e.g. `reminder:24`, `changed:2`); the unique key makes a job run twice,
+    or two processes at once, tell the person once.
+    """
+
+    __tablename__ = "assembly_notice"
+    __table_args__ = (UniqueConstraint("assembly_id", "contact_id", "kind", name="uq_assembly_notice_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assembly_id: Mapped[int] = mapped_column(ForeignKey("assembly.id"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Broadcast(Base):
+    """A text organizers send to many people at once, one text per language; its messages carry its id."""
+
+    __tablename__ = "broadcast"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # {"fr": "...", "bm": "..."}: each person gets their language's, the default language's otherwise.
+    texts: Mapped[dict] = mapped_column(JSON)
+    # {"sites": [...], "languages": [...], "channels": [...], "assembly": id}: empty means everyone who consented.
+    audience: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20))  # bot.vocabulary.BroadcastStatus
+    send_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", name="fk_broadcast_created_by_id"))
+    recipients: Mapped[int] = mapped_column(default=0, server_default="0")
+    # {"opted_out": n, "no_consent": n, "outside_whatsapp_window": n}: who the audience held but it does not reach.
+    left_out: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    finished_at: Mapped[datetime | None]
+
+    created_by: Mapped[StaffUser | None] = relationship()
 
 
 class CaseNote(Base):

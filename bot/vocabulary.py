@@ -120,7 +120,32 @@ class SignupStatus(Vocabulary):
     """A place at a citizen assembly; an assembly sign-up's category is its status."""
 
     CONFIRMED = "confirmed", N_("Signed up")
-    WAITLIST = "waitlist", N_("Waiting list")
+    WAITING = "waiting", N_("Waiting list")
+    CANCELLED = "cancelled", N_("Cancelled")
+    ATTENDED = "attended", N_("Attended")
+
+    @property
+    def holds_place(self) -> bool:
+        """Counts against the assembly's capacity."""
+        return self in (SignupStatus.CONFIRMED, SignupStatus.ATTENDED)
+
+
+class AssemblyStatus(Vocabulary):
+    """Where a citizen assembly is."""
+
+    PLANNED = "planned", N_("Planned")
+    HELD = "held", N_("Held")
+    CANCELLED = "cancelled", N_("Cancelled")
+
+
+class BroadcastStatus(Vocabulary):
+    """Where a broadcast is: scheduled → sending → done; paused and cancelled by organizers."""
+
+    SCHEDULED = "scheduled", N_("Scheduled")
+    SENDING = "sending", N_("Sending")
+    PAUSED = "paused", N_("Paused")
+    CANCELLED = "cancelled", N_("Cancelled")
+    DONE = "done", N_("Done")
 
 
 class Callback(Vocabulary):

@@ -49,7 +49,7 @@ def test_a_full_assembly_offers_the_waiting_list(make_phone, runtime):
     reply = late.send("1")
     assert reply.startswith("Aw tɔgɔ bɛ makɔnɔli lisi kan")
     with runtime.database() as db:
-        assert sorted(db.scalars(select(Signup.status))) == ["confirmed", "waitlist"]
+        assert sorted(db.scalars(select(Signup.status))) == ["confirmed", "waiting"]
 
 
 def test_no_assembly_coming_offers_to_tell_about_the_next(phone, runtime):

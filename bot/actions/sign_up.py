@@ -1,4 +1,4 @@
-"""`sign_up: confirmed | waitlist`: a place at the chosen assembly (variable `assembly`), or on its waiting list.
+"""`sign_up: confirmed | waiting`: a place at the chosen assembly (variable `assembly`), or on its waiting list.
 
 The menu showed whether it was full, but it may have filled since: the count decides. The sign-up
 is also a submission (kind `assembly`), so it has a reference and staff see it in their queue.
@@ -16,7 +16,7 @@ from bot.models import Assembly, Signup
 from bot.vocabulary import Kind, SignupStatus
 
 SIGNED_UP = N_("assembly", "You are signed up.")
-WAITLISTED = N_("assembly", "You are on the waiting list: we will tell you if a place opens.")
+WAITINGED = N_("assembly", "You are on the waiting list: we will tell you if a place opens.")
 
 
 def sign_up(context: ActionContext, action: Action) -> None:
@@ -30,17 +30,17 @@ def sign_up(context: ActionContext, action: Action) -> None:
         select(func.count()).where(Signup.assembly_id == assembly.id, Signup.status == SignupStatus.CONFIRMED)
     )
     full = assembly.capacity is not None and taken >= assembly.capacity
-    status = SignupStatus.WAITLIST if action.arg == SignupStatus.WAITLIST or full else SignupStatus.CONFIRMED
+    status = SignupStatus.WAITING if action.arg == SignupStatus.WAITING or full else SignupStatus.CONFIRMED
     feedback = context.new_feedback(kind=Kind.ASSEMBLY, category=status, site_id=assembly.site_id, text=assembly.title)
     db.add(Signup(assembly_id=assembly.id, contact_id=contact.id, feedback_id=feedback.id, status=status))
-    context.outcome.values["signup"] = WAITLISTED if status == SignupStatus.WAITLIST else SIGNED_UP
+    context.outcome.values["signup"] = WAITINGED if status == SignupStatus.WAITING else SIGNED_UP
 
 
 ACTION = ActionUnit(
-    ActionSpec("sign_up", arguments=frozenset(SignupStatus)),
+    ActionSpec("sign_up", arguments=frozenset({SignupStatus.CONFIRMED, SignupStatus.WAITING})),
     sign_up,
     samples=lambda catalogues, lang: {
         "reference": samples.REFERENCE,
-        "signup": catalogues.longest((SIGNED_UP, WAITLISTED), lang),
+        "signup": catalogues.longest((SIGNED_UP, WAITINGED), lang),
     },
 )

@@ -14,7 +14,7 @@ STATUS = {
 }
 SIGNUP_STATUS = {
     SignupStatus.CONFIRMED: N_("status", "you are signed up for the assembly."),
-    SignupStatus.WAITLIST: N_("status", "you are on the waiting list for the assembly."),
+    SignupStatus.WAITING: N_("status", "you are on the waiting list for the assembly."),
 }
 NOT_FOUND = N_("status", "we find no such reference sent from your number. Check it and send 5 to try again.")
 

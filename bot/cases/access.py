@@ -8,12 +8,18 @@ from bot.vocabulary import Callback, Role
 
 # Roles that work at the triage desk at all.
 DESK_ROLES = frozenset({Role.ADMIN, Role.TRIAGE, Role.PROTECTION})
+# Roles that announce assemblies and broadcast.
+ORGANIZER_ROLES = frozenset({Role.ADMIN, Role.ORGANIZER})
 # Only these ever see a confidential report: not in lists, counts, search, exports or the API.
 CONFIDENTIAL_ROLES = frozenset({Role.ADMIN, Role.PROTECTION})
 
 
 def works_at_desk(user: StaffUser) -> bool:
     return user.role in DESK_ROLES
+
+
+def organizes(user: StaffUser) -> bool:
+    return user.role in ORGANIZER_ROLES
 
 
 def reads_confidential(user: StaffUser) -> bool:

@@ -17,7 +17,7 @@ from bot.menus.base import DataMenu, MenuContext
 from bot.models import Contact, Message, utcnow
 from bot.phones import normalize
 from bot.vault import Vault
-from bot.vocabulary import Consent, Direction, MessageStatus
+from bot.vocabulary import Channel, Consent, Direction, MessageStatus
 
 # How a channel writes an answer on its medium (text in its alphabet, a TwiML response...).
 Writer = Callable[[Answer], str]
@@ -80,9 +80,12 @@ class Conversations:
         self.menus = menus
         self.keywords = catalogues.keywords()
 
-    def _contact(self, db: Session, sender: str) -> Contact:
-        contact = contact_for(db, self.vault, normalize(sender, self.region))
+    def _contact(self, db: Session, inbound: InboundMessage) -> Contact:
+        contact = contact_for(db, self.vault, normalize(inbound.sender, self.region))
         contact.last_seen_at = utcnow()
+        contact.channel = inbound.channel  # later texts (reminders, broadcasts) go where they last wrote from
+        if inbound.channel == Channel.WHATSAPP:
+            contact.whatsapp_seen_at = contact.last_seen_at
         return contact
 
     def _context(self, db: Session, contact: Contact) -> Context:
@@ -133,7 +136,7 @@ class Conversations:
         earlier = self._earlier_reply(db, inbound)
         if earlier:
             return earlier
-        contact = self._contact(db, inbound.sender)
+        contact = self._contact(db, inbound)
         key = position_key(inbound.channel, contact.id)
         position = None if fresh else self.store.load(db, key)
         turn = step(self.flows, position, self._context(db, contact), inbound.text)

@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from bot.accounts import staff_for_login, user_for_token
-from bot.cases.access import works_at_desk
+from bot.cases.access import organizes, works_at_desk
 from bot.config import Settings
 from bot.models import StaffUser
 from bot.runtime import Runtime
 from bot.web.pages import Interface
-from bot.web.security import LOGIN_KEY, DeskOnly, LoginRequired, csrf_is_valid
+from bot.web.security import LOGIN_KEY, DeskOnly, LoginRequired, OrganizersOnly, csrf_is_valid
 
 
 def _runtime(request: Request) -> Runtime:
@@ -70,6 +70,16 @@ def _desk_staff(user: StaffDep) -> StaffUser:
 DeskStaffDep = Annotated[StaffUser, Depends(_desk_staff)]
 
 
+def _organizer(user: StaffDep) -> StaffUser:
+    """A signed-in organizer or admin: assemblies and broadcasts."""
+    if not organizes(user):
+        raise OrganizersOnly()
+    return user
+
+
+OrganizerDep = Annotated[StaffUser, Depends(_organizer)]
+
+
 @dataclass(frozen=True)
 class StaffPage:
     """What a staff page works with: the request, who is signed in, a database session, the runtime, the templates."""
@@ -97,7 +107,7 @@ def _staff_page(
 StaffPageDep = Annotated[StaffPage, Depends(_staff_page)]
 
 
-def _api_user(request: Request, db: DbDep) -> StaffUser:
+def _token_user(request: Request, db: DbDep) -> StaffUser:
     """The staff member behind an `Authorization: Bearer <token>` header, for /api/v1."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     user = user_for_token(db, token.strip()) if scheme.lower() == "bearer" and token else None
@@ -105,12 +115,30 @@ def _api_user(request: Request, db: DbDep) -> StaffUser:
         raise HTTPException(
             status_code=401, detail="a valid API token is required", headers={"WWW-Authenticate": "Bearer"}
         )
+    return user
+
+
+TokenUserDep = Annotated[StaffUser, Depends(_token_user)]
+
+
+def _api_user(user: TokenUserDep) -> StaffUser:
+    """An API user of the triage queue."""
     if not works_at_desk(user):
         raise HTTPException(status_code=403, detail="this account has no access to the triage queue")
     return user
 
 
 ApiUserDep = Annotated[StaffUser, Depends(_api_user)]
+
+
+def _api_organizer(user: TokenUserDep) -> StaffUser:
+    """An API user of assemblies and broadcasts: organizer or admin tokens."""
+    if not organizes(user):
+        raise HTTPException(status_code=403, detail="this account has no access to assemblies and broadcasts")
+    return user
+
+
+ApiOrganizerDep = Annotated[StaffUser, Depends(_api_organizer)]
 
 
 async def _checked_form(request: Request) -> FormData:

@@ -50,6 +50,10 @@ class DeskOnly(Exception):
     """A page of the triage desk asked for by an account that does not work there: answered with a 403 page."""
 
 
+class OrganizersOnly(Exception):
+    """An organizer's page (assemblies, broadcasts) asked for by another account: answered with a 403 page."""
+
+
 def csrf_token(request: Request) -> str:
     session = request.scope.get("session")
     if session is None:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from bot.actions import ACTIONS
 from bot.actions.base import ActionContext
-from bot.actions.sign_up import SIGNED_UP, WAITLISTED
+from bot.actions.sign_up import SIGNED_UP, WAITINGED
 from bot.actions.status_texts import NOT_FOUND, SIGNUP_STATUS, STATUS, STATUS_WITH_OUTCOME
 from bot.db import transaction
 from bot.engine.interpreter import Action
@@ -236,16 +236,16 @@ def a_full_assembly_puts_the_person_on_its_waiting_list(scene: Scene):
 
     values = scene.carry_out("confirmed", assembly=str(assembly.id))  # it filled since the menu was shown
 
-    assert [signup.status for signup in signed_up(scene)] == ["waitlist"]
-    assert scene.feedback()[0].category == "waitlist"
-    assert values["signup"] == WAITLISTED
+    assert [signup.status for signup in signed_up(scene)] == ["waiting"]
+    assert scene.feedback()[0].category == "waiting"
+    assert values["signup"] == WAITINGED
 
 
 def a_waiting_list_place_leaves_room_for_the_next_person(scene: Scene):
     assembly = scene.assembly("niamana", capacity=1)
     other = scene.someone_else()
-    first = rows.case(scene.db, other, "Assemblée", kind="assembly", category="waitlist")
-    scene.db.add(Signup(assembly_id=assembly.id, contact_id=other.id, feedback_id=first.id, status="waitlist"))
+    first = rows.case(scene.db, other, "Assemblée", kind="assembly", category="waiting")
+    scene.db.add(Signup(assembly_id=assembly.id, contact_id=other.id, feedback_id=first.id, status="waiting"))
 
     assert scene.carry_out("confirmed", assembly=str(assembly.id))["signup"] == SIGNED_UP
     assert [signup.status for signup in signed_up(scene)] == ["confirmed"]
@@ -253,8 +253,8 @@ def a_waiting_list_place_leaves_room_for_the_next_person(scene: Scene):
 
 def joining_the_waiting_list_when_asked_to(scene: Scene):
     assembly = scene.assembly("senou", capacity=None)
-    assert scene.carry_out("waitlist", assembly=str(assembly.id))["signup"] == WAITLISTED
-    assert [signup.status for signup in signed_up(scene)] == ["waitlist"]
+    assert scene.carry_out("waiting", assembly=str(assembly.id))["signup"] == WAITINGED
+    assert [signup.status for signup in signed_up(scene)] == ["waiting"]
 
 
 def signing_up_twice_is_one_sign_up_quoting_the_first_reference(scene: Scene):
@@ -316,9 +316,9 @@ def what_was_done_about_a_confidential_report_is_never_told_on_the_phone(scene: 
 
 def an_assembly_sign_up_is_told_as_a_place_or_the_waiting_list(scene: Scene):
     assembly = scene.assembly("sogoniko")
-    signup = rows.case(scene.db, scene.contact, "Assemblée", kind="assembly", category="waitlist", reference="H2CQ8Z")
-    scene.db.add(Signup(assembly_id=assembly.id, contact_id=scene.contact.id, feedback_id=signup.id, status="waitlist"))
-    assert scene.carry_out(reference="H2CQ8Z")["status"] == SIGNUP_STATUS["waitlist"]
+    signup = rows.case(scene.db, scene.contact, "Assemblée", kind="assembly", category="waiting", reference="H2CQ8Z")
+    scene.db.add(Signup(assembly_id=assembly.id, contact_id=scene.contact.id, feedback_id=signup.id, status="waiting"))
+    assert scene.carry_out(reference="H2CQ8Z")["status"] == SIGNUP_STATUS["waiting"]
 
 
 def someone_elses_reference_is_simply_not_found(scene: Scene):
@@ -423,7 +423,7 @@ def test_the_facts_an_action_leaves_for_the_rest_of_the_turn(name):
     ("name", "arguments"),
     [
         ("submit", {"complaint", "need", "confidential"}),  # an assembly sign-up is `sign_up`'s
-        ("sign_up", {"confirmed", "waitlist"}),
+        ("sign_up", {"confirmed", "waiting"}),
         *((name, None) for name in sorted(set(FACTS) - {"submit", "sign_up"})),
     ],
 )

@@ -107,7 +107,7 @@ def test_the_assembly_menu_is_filtered_by_site_and_branches_on_what_was_chosen(f
         return [option.actions for option in flows.state("assembly", state).options]
 
     assert actions("confirm") == [(ActionCall("sign_up", "confirmed"),), ()]
-    assert actions("full") == [(ActionCall("sign_up", "waitlist"),), ()]
+    assert actions("full") == [(ActionCall("sign_up", "waiting"),), ()]
     assert actions("none_coming") == [(ActionCall("notify_assemblies"),), ()]
 
 

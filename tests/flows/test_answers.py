@@ -97,7 +97,7 @@ def test_yes_to_the_waiting_list_and_to_being_told_is_as_forgiving(phone, lang, 
     person.send("3")
     person.send("2")
     person.send(answer)
-    assert person.action("sign_up").arg == "waitlist"
+    assert person.action("sign_up").arg == "waiting"
 
     person = known(phone, lang, site="faladie")
     person.send("3")

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 from babel.dates import format_datetime
 
-from bot.actions.sign_up import SIGNED_UP, WAITLISTED
+from bot.actions.sign_up import SIGNED_UP, WAITINGED
 from tests.flows.people import PARKED, assembly, known
 from tests.flows.screens import (
     BOTH,
@@ -119,10 +119,10 @@ def test_a_full_assembly_offers_its_waiting_list_and_yes_puts_the_person_on_it(p
     assert person.actions == []
     assert person.waiting_at == "assembly.full"
 
-    said = person.send("1", reference=SIGNUP_REFERENCE, signup=WAITLISTED)
-    assert said == screen.signed(lang, WAITLISTED, SIGNUP_REFERENCE)
+    said = person.send("1", reference=SIGNUP_REFERENCE, signup=WAITINGED)
+    assert said == screen.signed(lang, WAITINGED, SIGNUP_REFERENCE)
     assert person.actions == ["sign_up"]
-    assert (person.action("sign_up").arg, person.action("sign_up").values["assembly"]) == ("waitlist", "12")
+    assert (person.action("sign_up").arg, person.action("sign_up").values["assembly"]) == ("waiting", "12")
     assert person.position == PARKED
 
 

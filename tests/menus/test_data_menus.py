@@ -136,7 +136,7 @@ def a_full_assembly_and_the_persons_own_sign_up_are_marked(scene: Scene):
     open_ended = add_assembly(scene, "gao", "Assemblée ouverte", 9, None)
     sign_up(scene, scene.someone_else(), gao)
     sign_up(scene, scene.someone_else(), open_ended)
-    mine = sign_up(scene, scene.contact, seeded(scene, "sogoniko"), "waitlist")
+    mine = sign_up(scene, scene.contact, seeded(scene, "sogoniko"), "waiting")
 
     attrs = {choice.attrs["title"]: choice.attrs for choice in scene.load()}
 
@@ -149,7 +149,7 @@ def a_full_assembly_and_the_persons_own_sign_up_are_marked(scene: Scene):
 
 def a_place_on_the_waiting_list_does_not_fill_an_assembly(scene: Scene):
     gao = add_assembly(scene, "gao", "Assemblée de Gao", 8, 1)
-    sign_up(scene, scene.someone_else(), gao, "waitlist")
+    sign_up(scene, scene.someone_else(), gao, "waiting")
     (choice,) = [choice for choice in scene.load() if choice.group == "gao"]
     assert choice.attrs["full"] is False
 
