@@ -12,10 +12,23 @@ from babel.support import Translations
 from bot.engine.flow import Text
 from bot.engine.interpreter import Choice, Reply
 from bot.engine.matching import answer_key
-from bot.engine.texts import HELP_KEYWORDS, LANGUAGE_NAME, MENU_KEYWORDS, START_KEYWORDS, STOP_KEYWORDS
+from bot.engine.texts import (
+    CANCEL_KEYWORDS,
+    HELP_KEYWORDS,
+    LANGUAGE_NAME,
+    MENU_KEYWORDS,
+    START_KEYWORDS,
+    STOP_KEYWORDS,
+)
 
 DOMAIN = "messages"
-_KEYWORDS = {"menu": MENU_KEYWORDS, "stop": STOP_KEYWORDS, "start": START_KEYWORDS, "help": HELP_KEYWORDS}
+_KEYWORDS = {
+    "menu": MENU_KEYWORDS,
+    "stop": STOP_KEYWORDS,
+    "start": START_KEYWORDS,
+    "help": HELP_KEYWORDS,
+    "cancel": CANCEL_KEYWORDS,
+}
 
 
 class CatalogueMissing(RuntimeError):

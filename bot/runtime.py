@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import channels
 from bot.actions import ACTIONS, UNITS
+from bot.cases.lifecycle import Desk
 from bot.channels.base import Exchange
 from bot.config import Settings, get_settings
 from bot.conversation.conversations import Conversations
@@ -84,6 +85,7 @@ class Runtime:
             region=self.settings.default_region,
             actions=ACTIONS,
             menus=MENUS,
+            desk=Desk(self.catalogues, self.settings, self.vault),
         )
 
     @cached_property

@@ -12,7 +12,6 @@ from babel.messages.pofile import read_po
 
 from bot import channels
 from bot.actions import UNITS
-from bot.actions.sign_up import WAITLISTED
 from bot.actions.status_texts import NOT_FOUND
 from bot.channels.sms import SmsParts
 from bot.channels.ussd import UssdScreen
@@ -21,6 +20,7 @@ from bot.engine.flow import FlowSet, load_flows
 from bot.flows import REGISTRY
 from bot.i18n import DOMAIN, Catalogues
 from bot.menus import MENUS
+from bot.samples import ASSEMBLY_PLACE, ASSEMBLY_TITLE
 from bot.samples import REFERENCE as SAMPLE_REFERENCE
 from bot.screens import ALL_LANGUAGES, Costing, Screen, report, screen_problems, screens
 from bot.seed import SITES
@@ -101,7 +101,12 @@ def test_placeholders_get_the_longest_plausible_values(catalogues, real_screens)
     status = screen(real_screens, "followup.status", "fr").text
     assert SAMPLE_REFERENCE in status
     assert status.endswith(catalogues.text("fr", NOT_FOUND))  # the longest status, translated
-    assert catalogues.text("bm", WAITLISTED) in screen(real_screens, "assembly.signed", "bm").text
+    for lang in LANGUAGES:
+        # The sign-up's answer, measured with the assembly it quotes: its title, day, time and place.
+        signed = screen(real_screens, "assembly.signed", lang).text
+        assert ASSEMBLY_TITLE in signed and ASSEMBLY_PLACE in signed and SAMPLE_REFERENCE in signed
+        assert ", 10:00" in signed
+        assert ASSEMBLY_TITLE in screen(real_screens, "cancel.done", lang).text
     assert "{" not in "".join(s.text for s in real_screens)
 
 

@@ -29,11 +29,16 @@ def test_an_assembly_sign_up_is_stored_once_with_a_reference(phone, runtime):
     with runtime.database() as db:
         signup = db.scalars(select(Signup)).one()
         reference = signup.feedback.reference
-    assert confirmation == f"Inscription enregistrée. Référence : {reference}."
+    # The confirmation is what the person keeps: which assembly, when, where, the reference, how to cancel.
+    assert confirmation.startswith(f"Inscrit(e) : {assembly.title}, ")
+    assert "10:00" in confirmation and "Espace communautaire de Niamana" in confirmation
+    assert reference in confirmation and confirmation.endswith("ANNULER.")
     assert signup.status == "confirmed" and signup.assembly_id == assembly.id
 
     again = phone.converse("3", "1")
-    assert again == f"Déjà inscrit(e) à cette assemblée. Référence : {reference}."
+    # Already signed up: the reference again, and the choice to give the place up.
+    assert again.startswith(f"Déjà inscrit(e) à cette assemblée. Référence : {reference}.")
+    assert "1 Annuler mon inscription" in again
     with runtime.database() as db:
         assert len(db.scalars(select(Signup)).all()) == 1
 
@@ -47,7 +52,7 @@ def test_a_full_assembly_offers_the_waiting_list(make_phone, runtime):
     late.converse(*ONBOARD_BM, "3", NIAMANA)
     assert late.send("1") == "Nin lajɛ fara. Aw bɛ aw tɔgɔ sɛbɛn makɔnɔli lisi kan wa?\n1 Ɔwɔ\n2 Ayi"
     reply = late.send("1")
-    assert reply.startswith("Aw tɔgɔ bɛ makɔnɔli lisi kan")
+    assert reply.startswith(f"{assembly.title} fara: aw tɔgɔ bɛ makɔnɔli lisi kan")
     with runtime.database() as db:
         assert sorted(db.scalars(select(Signup.status))) == ["confirmed", "waiting"]
 

@@ -8,7 +8,7 @@ channel they write from.
 import pytest
 from sqlalchemy import func, select
 
-from bot.actions.sign_up import SIGNED_UP
+from bot.actions.sign_up import answer as signup_answer
 from bot.actions.status_texts import SIGNUP_STATUS, STATUS
 from bot.models import Contact, Feedback, Message, Signup, Site
 
@@ -114,7 +114,8 @@ def test_an_assembly_sign_up_and_a_follow_up_over_whatsapp(awa, runtime):
         signup = db.scalars(select(Signup)).one()
         reference = signup.feedback.reference
         assert (signup.status, signup.feedback.channel) == ("confirmed", "whatsapp")
-    assert signed == screen(runtime, "bm", "assembly", "signed", signup=SIGNED_UP, reference=reference)
+        told = signup_answer(signup.assembly, "confirmed", reference, "bm", "fr")  # title, day, time and place
+    assert signed == screen(runtime, "bm", "assembly", "signed", signup=told)
 
     listing = awa.send("5")
     assert listing.split("\n")[1:] == [f"1 {reference}", f"2 {complaint.reference}"]

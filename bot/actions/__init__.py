@@ -6,6 +6,7 @@ the function that carries it out in the database, inside the webhook's transacti
 
 from bot.actions import (
     accept_consent,
+    cancel_signup,
     lookup_reference,
     notify_assemblies,
     opt_in,
@@ -27,6 +28,7 @@ UNITS: tuple[ActionUnit, ...] = (
     opt_in.ACTION,
     submit.ACTION,
     sign_up.ACTION,
+    cancel_signup.ACTION,
     notify_assemblies.ACTION,
     lookup_reference.ACTION,
 )

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.cases.lifecycle import Desk
 from bot.engine.actions import ActionSpec
 from bot.engine.interpreter import Action
 from bot.i18n import Catalogues
@@ -22,6 +23,9 @@ class Outcome:
 
     values: dict = field(default_factory=dict)
     feedback_ids: list[int] = field(default_factory=list)
+    # Texts to other people the turn stored (a freed assembly place told to whoever waited), as (message id,
+    # lane): handed to RQ with the rest once the webhook's transaction has committed.
+    messages: list[tuple[int, str]] = field(default_factory=list)
     # A confidential report was made or looked up: the turn is kept as confidential as the report, and
     # nothing about it is sent by text.
     confidential: bool = False
@@ -36,6 +40,9 @@ class ActionContext:
     inbound: Message  # the message that triggered it, already stored
     vault: Vault
     outcome: Outcome = field(default_factory=Outcome)
+    # How texts to other people are written (their language, their channel's alphabet): an action that
+    # tells someone else (a freed assembly place) needs it.
+    desk: Desk | None = None
 
     def site_id(self, slug: str | None) -> int | None:
         return self.db.scalar(select(Site.id).where(Site.slug == slug)) if slug else None

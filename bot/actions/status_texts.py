@@ -15,7 +15,11 @@ STATUS = {
 SIGNUP_STATUS = {
     SignupStatus.CONFIRMED: N_("status", "you are signed up for the assembly."),
     SignupStatus.WAITING: N_("status", "you are on the waiting list for the assembly."),
+    SignupStatus.CANCELLED: N_("status", "your sign-up for the assembly is cancelled."),
+    SignupStatus.ATTENDED: N_("status", "you took part in the assembly. Thank you."),
 }
+# Translators: the follow-up of a sign-up for an assembly the organizers called off.
+ASSEMBLY_CALLED_OFF = N_("status", "the assembly was cancelled.")
 NOT_FOUND = N_("status", "we find no such reference sent from your number. Check it and send 5 to try again.")
 
 # Translators: the follow-up for a case staff resolved or closed; {outcome} is what was done, as staff wrote it

@@ -12,15 +12,16 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
 
 from bot.admin.trail import describe
 from bot.cases import lifecycle
-from bot.cases.access import may_reveal_phone, may_see, sites_of
+from bot.cases.access import may_reveal_phone, may_see, organizes, sites_of
 from bot.cases.lifecycle import Desk, Refused
 from bot.cases.queries import feedback_by_reference
 from bot.cases.view import CaseView, Line, canned_text, case_view
 from bot.handover import AfterCommit
-from bot.models import CannedReply, Feedback, StaffUser
+from bot.models import CannedReply, Feedback, Signup, StaffUser
 from bot.phones import mask
 from bot.runtime import Runtime
 from bot.vocabulary import CATEGORIES, N_, Callback, CaseStatus, Kind, MessageStatus
@@ -97,6 +98,22 @@ def _canned(view: CaseView, requested: str | None, lang: str, lang_name: str, de
     }
 
 
+def _signup(page: StaffPage, feedback: Feedback, tz: ZoneInfo, label) -> dict | None:
+    """A sign-up's own status and its assembly, shown instead of the complaint's buttons."""
+    signup = page.db.scalar(select(Signup).where(Signup.feedback_id == feedback.id))
+    if signup is None:
+        return None
+    assembly = signup.assembly
+    return {
+        "status": label("category", signup.status),
+        "assembly": assembly.title,
+        "starts": _when(assembly.starts_at, tz),
+        "place": assembly.place,
+        # Only organizers (and admins) open the assembly's page; triage staff read the sign-up here.
+        "url": f"/admin/assemblies/{assembly.id}" if organizes(page.user) else None,
+    }
+
+
 def _page(page: StaffPage, feedback: Feedback, *, revealed: str | None = None, canned: str | None = None) -> Response:
     runtime = page.runtime
     _ = page.gettext
@@ -144,6 +161,7 @@ def _page(page: StaffPage, feedback: Feedback, *, revealed: str | None = None, c
         "assignees": [(member.id, member.email) for member in view.assignees],
         "kinds": lifecycle.CODABLE_KINDS if codable else None,
         "categories": CATEGORIES.get(feedback.kind) if not sign_up else None,
+        "signup": _signup(page, feedback, tz, label) if sign_up else None,
         "sites": [(site.slug, site.name) for site in view.sites] if not sign_up else None,
         "tags": view.tags,
         "outcome": view.outcome,

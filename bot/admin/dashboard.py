@@ -157,9 +157,9 @@ def dashboard_numbers(db, user: StaffUser, now: datetime, zone: ZoneInfo, lang: 
     }
 
     ages = Counter()
-    for (created_at,) in db.execute(
-        visible(select(Feedback.created_at).where(Feedback.status.not_in(DONE)), user)
-    ):
+    # An assembly sign-up is a place, not a case waiting for an answer: it is never open.
+    still_open = Feedback.status.not_in(DONE), Feedback.kind != Kind.ASSEMBLY
+    for (created_at,) in db.execute(visible(select(Feedback.created_at).where(*still_open), user)):
         age = now - created_at
         ages[next(key for key, bound in AGE_BUCKETS if bound is None or age < bound)] += 1
 

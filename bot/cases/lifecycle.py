@@ -55,6 +55,10 @@ NOTE_MAX_CHARS = 4000
 TAG_MAX_CHARS = 40
 MAX_TAGS = 20
 
+SIGNUP_HAS_ITS_OWN_STATUSES = N_(
+    "An assembly sign-up has its own statuses (signed up, waiting list, cancelled, attended): "
+    "organizers change them on the assembly's page."
+)
 NO_TEXTS_WHEN_CONFIDENTIAL = N_(
     "No text messages about a confidential report: others may read the person's phone. Call back if they agreed to it."
 )
@@ -111,8 +115,13 @@ def may_text(feedback: Feedback) -> bool:
     return not feedback.confidential
 
 
+def has_case_lifecycle(feedback: Feedback) -> bool:
+    """Not an assembly sign-up: a place, with its own statuses (bot.assemblies), never acknowledged or resolved."""
+    return feedback.kind != Kind.ASSEMBLY
+
+
 def next_steps(feedback: Feedback) -> tuple[CaseStatus, ...]:
-    return TRANSITIONS.get(feedback.status, ())
+    return TRANSITIONS.get(feedback.status, ()) if has_case_lifecycle(feedback) else ()
 
 
 def is_reopening(old: str, new: str) -> bool:
@@ -164,6 +173,8 @@ def change_status(
     desk: Desk,
 ) -> list[tuple[int, str]]:
     """Move the case one allowed step; resolving needs `outcome`, which is texted to the person."""
+    if not has_case_lifecycle(feedback):
+        raise Refused(SIGNUP_HAS_ITS_OWN_STATUSES)
     old = feedback.status
     if not CaseStatus.has(new_status):
         raise Refused(N_("Unknown status “%(status)s”."), {"status": new_status[:40]})
@@ -347,7 +358,7 @@ def reply(
         N_("A reply is %(limit)s characters at most (it is an SMS); this one has %(length)s."),
     )
     sends: list[tuple[int, str]] = []
-    if feedback.status == CaseStatus.NEW:
+    if feedback.status == CaseStatus.NEW and has_case_lifecycle(feedback):
         sends += change_status(db, feedback, actor, CaseStatus.ACKNOWLEDGED, desk=desk)
     now = utcnow()
     message_id = _text_person(db, feedback, desk, text)

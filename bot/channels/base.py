@@ -145,6 +145,7 @@ class Exchange:
         except ProviderIdTaken as taken:
             raise Conflict("this message id was sent by another number") from taken
         self.after.feedback_ids += handled.feedback_ids
+        self.after.messages += handled.messages
         return handled
 
     def can_send(self, channel: Channel) -> bool:

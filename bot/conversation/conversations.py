@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.actions.base import ActionContext, ActionUnit
+from bot.cases.lifecycle import Desk
 from bot.contacts import contact_for
 from bot.conversation.inbound import InboundMessage
 from bot.conversation.state import StateStore, position_key
@@ -52,6 +53,8 @@ class Handled:
     answer: Answer | None
     reply: str | None  # the answer as written for the inbound channel, and stored
     feedback_ids: list[int] = field(default_factory=list)
+    # Texts the actions stored for the outbound pipeline, as (message id, lane).
+    messages: list[tuple[int, str]] = field(default_factory=list)
     contact_id: int | None = None
     language: str | None = None
     # A question is open: USSD keeps the session (CON) rather than closing it (END).
@@ -70,6 +73,7 @@ class Conversations:
         region: str,
         actions: Mapping[str, ActionUnit],
         menus: Mapping[str, DataMenu],
+        desk: Desk | None = None,
     ):
         self.flows = flows
         self.catalogues = catalogues
@@ -78,6 +82,7 @@ class Conversations:
         self.region = region
         self.actions = actions
         self.menus = menus
+        self.desk = desk  # for actions that text someone else (bot.actions.base.ActionContext)
         self.keywords = catalogues.keywords()
 
     def _contact(self, db: Session, inbound: InboundMessage) -> Contact:
@@ -153,7 +158,7 @@ class Conversations:
         self._keep(message, inbound.text, confidential)
         db.add(message)
         db.flush()
-        context = ActionContext(db, contact, message, self.vault)
+        context = ActionContext(db, contact, message, self.vault, desk=self.desk)
         for action in turn.actions:
             self.actions[action.name].carry_out(context, action)
         if context.outcome.confidential and not confidential:  # e.g. a confidential reference looked up
@@ -179,6 +184,7 @@ class Conversations:
             answer=answer,
             reply=reply,
             feedback_ids=context.outcome.feedback_ids,
+            messages=context.outcome.messages,
             contact_id=contact.id,
             language=lang or self.catalogues.default,
             waiting=bool(turn.position) and not turn.position.get("parked"),

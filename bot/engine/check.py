@@ -58,7 +58,9 @@ def _graph_problems(flows: FlowSet) -> list[str]:
     nodes = [(f.name, s) for f in flows.flows.values() for s in f.states]
     edges = {node: _targets(flows, *node) for node in nodes}
 
-    seen = {(flows.entry, flows.flows[flows.entry].start)}
+    # A keyword's flow (cancel) is entered from anywhere, as the entry flow is.
+    starts = [name for name in (flows.entry, flows.cancel) if name in flows.flows]
+    seen = {(name, flows.flows[name].start) for name in starts}
     queue = deque(seen)
     while queue:
         for target in edges[queue.popleft()]:

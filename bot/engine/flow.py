@@ -99,6 +99,8 @@ class FlowSet:
     registry: Registry = field(default_factory=Registry)
     entry: str = "welcome"
     main: str = "main"
+    # The flow the cancel keyword opens from anywhere, when the deployment has one (cancel.yaml).
+    cancel: str = "cancel"
 
     def is_confidential(self, position: dict | None) -> bool:
         """Whether a conversation at this position is inside a confidential flow."""

@@ -209,6 +209,10 @@ def step(flows: FlowSet, position: dict | None, context: Context, text: str) -> 
         return Turn(copy.deepcopy(position), (help_text,), ())
     if keyword in ("menu", "start"):
         return start(flows, context)
+    if keyword == "cancel" and context.facts.get("consent") and flows.cancel in flows.flows:
+        # Whatever was asked is dropped: the cancel flow's actions find what to give up, and say so.
+        run = _Run(flows, context, {})
+        return run.turn(run.enter(flows.cancel, flows.flows[flows.cancel].start))
     if not _waiting(flows, position):
         # No conversation (new, or expired), or one left where an edited flow no longer asks anything.
         # The message is not read as an answer: its question is unknown, so guessing could misfile it.

@@ -20,6 +20,9 @@ STOP_KEYWORDS = N_("keyword", "STOP")
 START_KEYWORDS = N_("keyword", "START")
 OPTED_OUT = N_("opt-out", "You will receive no more messages from baro. To come back, send START.")
 OPTED_IN = N_("opt-out", "Welcome back to baro.")
+# Translators: words that give up the assembly place the person was last told of (a sign-up confirmation,
+# a reminder), comma-separated. The assembly texts name the first one: keep them in step.
+CANCEL_KEYWORDS = N_("keyword", "CANCEL")
 # Translators: words that ask for help, comma-separated.
 HELP_KEYWORDS = N_("keyword", "HELP")
 HELP = N_(

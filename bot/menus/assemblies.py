@@ -1,4 +1,5 @@
-"""`choose: assemblies`: the upcoming assemblies of every site, soonest first, each with whether it is full.
+"""`choose: assemblies`: the planned assemblies of every site still to come, soonest first, each with whether
+it is full (places taken, confirmed or attended, reach its capacity) and its title in the person's language.
 
 The flow keeps those of the person's site (`filter: site`, the choice's group). Choosing one saves its
 id, and beside it `<save>_title`, `_when`, `_full`, `_mine` and `_reference` (the person's own
@@ -8,11 +9,13 @@ sign-up, if any) for the branches and the replies.
 from sqlalchemy import func, select
 
 from bot import samples
+from bot.assemblies.notices import title_in
+from bot.assemblies.signups import HOLDING
 from bot.engine.interpreter import Choice
 from bot.engine.texts import N_
 from bot.menus.base import DataMenu, MenuContext
 from bot.models import Assembly, Feedback, Signup, Site, utcnow
-from bot.vocabulary import SignupStatus
+from bot.vocabulary import AssemblyStatus, SignupStatus
 
 # Translators: one line of the assembly menu; {when} is the day and time, written out.
 ASSEMBLY_LABEL = N_("assembly", "{title}, {when}, {place}")
@@ -29,29 +32,32 @@ def choice(assembly_id: int, site: str, title: str, when, place: str, *, full=Fa
 
 
 def load(context: MenuContext) -> tuple[Choice, ...]:
-    db = context.db
+    db, now = context.db, utcnow()
     taken = dict(
         db.execute(
-            select(Signup.assembly_id, func.count())
-            .where(Signup.status == SignupStatus.CONFIRMED)
-            .group_by(Signup.assembly_id)
+            select(Signup.assembly_id, func.count()).where(Signup.status.in_(HOLDING)).group_by(Signup.assembly_id)
         ).all()
     )
+    # A sign-up given up is no longer the person's: they may sign up again.
     mine = dict(
         db.execute(
             select(Signup.assembly_id, Feedback.reference)
             .join(Feedback, Feedback.id == Signup.feedback_id)
-            .where(Signup.contact_id == context.contact.id)
+            .where(Signup.contact_id == context.contact.id, Signup.status != SignupStatus.CANCELLED)
         ).all()
     )
     upcoming = db.execute(
-        select(Assembly, Site.slug).join(Site).where(Assembly.starts_at > utcnow()).order_by(Assembly.starts_at)
+        select(Assembly, Site.slug)
+        .join(Site)
+        .where(Assembly.status == AssemblyStatus.PLANNED, Assembly.starts_at > now)
+        .order_by(Assembly.starts_at, Assembly.id)
     )
+    lang, default = context.contact.language, context.catalogues.default
     return tuple(
         choice(
             assembly.id,
             slug,
-            assembly.title,
+            title_in(assembly, lang, default),
             assembly.starts_at,
             assembly.place,
             full=assembly.capacity is not None and taken.get(assembly.id, 0) >= assembly.capacity,
@@ -65,9 +71,7 @@ def load(context: MenuContext) -> tuple[Choice, ...]:
 def sample(catalogues, lang) -> tuple[Choice, ...]:
     """One assembly at the sample site, on the date that reads longest in `lang`."""
     when = catalogues.longest(samples.WHEN_CANDIDATES, lang)
-    return (
-        choice(1, samples.SITE, samples.ASSEMBLY_TITLE, when, samples.ASSEMBLY_PLACE, reference=samples.REFERENCE),
-    )
+    return (choice(1, samples.SITE, samples.ASSEMBLY_TITLE, when, samples.ASSEMBLY_PLACE, reference=samples.REFERENCE),)
 
 
 MENU = DataMenu("assemblies", load, sample)

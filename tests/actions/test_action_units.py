@@ -20,14 +20,15 @@ from sqlalchemy import select
 
 from bot.actions import ACTIONS
 from bot.actions.base import ActionContext
-from bot.actions.sign_up import SIGNED_UP, WAITINGED
-from bot.actions.status_texts import NOT_FOUND, SIGNUP_STATUS, STATUS, STATUS_WITH_OUTCOME
+from bot.actions.status_texts import ASSEMBLY_CALLED_OFF, NOT_FOUND, SIGNUP_STATUS, STATUS, STATUS_WITH_OUTCOME
+from bot.assemblies import texts
+from bot.cases.lifecycle import Desk
 from bot.db import transaction
 from bot.engine.interpreter import Action
 from bot.i18n import Filled
 from bot.models import Assembly, AssemblyInterest, Contact, Feedback, Message, Signup, utcnow
 from bot.vault import Vault
-from bot.vocabulary import CATEGORIES, Callback, CaseStatus, Consent, Direction, Kind, MessageStatus
+from bot.vocabulary import CATEGORIES, Callback, CaseStatus, Consent, Direction, Kind, Lane, MessageStatus
 from tests import domain_support as rows
 
 
@@ -212,6 +213,18 @@ def signed_up(scene: Scene) -> list[Signup]:
     return list(scene.db.scalars(select(Signup).where(Signup.contact_id == scene.contact.id)))
 
 
+def told(values: dict, text, assembly: Assembly) -> bool:
+    """The answer is `text` about `assembly`: its title, day and time (and place, for a place) are quoted."""
+    found = values["signup"]
+    return (
+        isinstance(found, Filled)
+        and found.text == text
+        and (found.params["title"], found.params["when"]) == (assembly.title, assembly.starts_at)
+        and found.params["reference"] == values["reference"]
+        and (text != texts.SIGNED_UP or found.params["place"] == assembly.place)
+    )
+
+
 def a_place_at_an_assembly_with_room_is_confirmed(scene: Scene):
     assembly = scene.assembly("sogoniko")
     values = scene.carry_out("confirmed", assembly=str(assembly.id))
@@ -225,20 +238,29 @@ def a_place_at_an_assembly_with_room_is_confirmed(scene: Scene):
         "sogoniko",
         assembly.title,
     )
-    assert values["signup"] == SIGNED_UP and values["reference"] == submission.reference
+    assert values["reference"] == submission.reference
+    assert told(values, texts.SIGNED_UP, assembly)
+    assert signup.told_at is not None  # the cancel keyword works from now on
+
+
+def the_answer_quotes_the_title_in_the_persons_language(scene: Scene):
+    assembly = scene.assembly("sogoniko")
+    assembly.titles = {"fr": "Assemblée de Sogoniko", "bm": "Sogoniko lajɛ"}
+    scene.contact.language = "bm"
+    assert scene.carry_out("confirmed", assembly=str(assembly.id))["signup"].params["title"] == "Sogoniko lajɛ"
 
 
 def a_full_assembly_puts_the_person_on_its_waiting_list(scene: Scene):
     assembly = scene.assembly("niamana", capacity=1)
     other = scene.someone_else()
-    first = rows.case(scene.db, other, "Assemblée", kind="assembly", category="confirmed")
-    scene.db.add(Signup(assembly_id=assembly.id, contact_id=other.id, feedback_id=first.id, status="confirmed"))
+    first = rows.case(scene.db, other, "Assemblée", kind="assembly", category="attended")
+    scene.db.add(Signup(assembly_id=assembly.id, contact_id=other.id, feedback_id=first.id, status="attended"))
 
     values = scene.carry_out("confirmed", assembly=str(assembly.id))  # it filled since the menu was shown
 
     assert [signup.status for signup in signed_up(scene)] == ["waiting"]
     assert scene.feedback()[0].category == "waiting"
-    assert values["signup"] == WAITINGED
+    assert told(values, texts.WAITING, assembly)
 
 
 def a_waiting_list_place_leaves_room_for_the_next_person(scene: Scene):
@@ -247,13 +269,13 @@ def a_waiting_list_place_leaves_room_for_the_next_person(scene: Scene):
     first = rows.case(scene.db, other, "Assemblée", kind="assembly", category="waiting")
     scene.db.add(Signup(assembly_id=assembly.id, contact_id=other.id, feedback_id=first.id, status="waiting"))
 
-    assert scene.carry_out("confirmed", assembly=str(assembly.id))["signup"] == SIGNED_UP
+    assert told(scene.carry_out("confirmed", assembly=str(assembly.id)), texts.SIGNED_UP, assembly)
     assert [signup.status for signup in signed_up(scene)] == ["confirmed"]
 
 
 def joining_the_waiting_list_when_asked_to(scene: Scene):
     assembly = scene.assembly("senou", capacity=None)
-    assert scene.carry_out("waiting", assembly=str(assembly.id))["signup"] == WAITINGED
+    assert told(scene.carry_out("waiting", assembly=str(assembly.id)), texts.WAITING, assembly)
     assert [signup.status for signup in signed_up(scene)] == ["waiting"]
 
 
@@ -265,7 +287,100 @@ def signing_up_twice_is_one_sign_up_quoting_the_first_reference(scene: Scene):
     values = scene.carry_out("confirmed", assembly=str(assembly.id))
 
     assert len(signed_up(scene)) == 1 and len(scene.feedback()) == 1
-    assert values == {"reference": first, "signup": SIGNUP_STATUS["confirmed"]}
+    assert values["reference"] == first and told(values, texts.SIGNED_UP, assembly)
+
+
+def signing_up_again_after_giving_up_takes_the_same_reference(scene: Scene):
+    assembly = scene.assembly("sogoniko")
+    first = scene.carry_out("confirmed", assembly=str(assembly.id))["reference"]
+    (signup,) = signed_up(scene)
+    signup.status = signup.feedback.category = "cancelled"
+    scene.context.outcome.values.clear()
+
+    values = scene.carry_out("confirmed", assembly=str(assembly.id))
+
+    assert values["reference"] == first and told(values, texts.SIGNED_UP, assembly)
+    assert [(s.status, s.feedback.category) for s in signed_up(scene)] == [("confirmed", "confirmed")]
+    assert len(scene.feedback()) == 1
+
+
+def an_assembly_called_off_since_the_menu_takes_no_sign_up(scene: Scene):
+    assembly = scene.assembly("sogoniko")
+    assembly.status = "cancelled"
+    assert scene.carry_out("confirmed", assembly=str(assembly.id)) == {"signup": texts.NOT_OPEN}
+    assert signed_up(scene) == [] and scene.feedback() == []
+
+
+# --- cancel_signup ---------------------------------------------------------------------------------
+
+
+def a_signup(scene: Scene, contact: Contact, assembly: Assembly, status: str, told_hours_ago: float | None = 1):
+    feedback = rows.case(scene.db, contact, assembly.title, kind="assembly", category=status)
+    told_at = utcnow() - timedelta(hours=told_hours_ago) if told_hours_ago is not None else None
+    signup = Signup(
+        assembly_id=assembly.id, contact_id=contact.id, feedback_id=feedback.id, status=status, told_at=told_at
+    )
+    scene.db.add(signup)
+    scene.db.flush()
+    return signup
+
+
+def the_keyword_gives_up_the_place_last_told_of_and_the_first_waiting_gets_it(scene: Scene):
+    assembly = scene.assembly("niamana", capacity=1)
+    mine = a_signup(scene, scene.contact, assembly, "confirmed")
+    first, second = scene.someone_else("+22370000098"), scene.someone_else("+22370000099")
+    first.channel = "ussd"  # texts to someone who last wrote by USSD go by SMS
+    waited_first = a_signup(scene, first, assembly, "waiting", None)
+    waited_next = a_signup(scene, second, assembly, "waiting", None)
+
+    values = scene.carry_out()
+
+    assert (mine.status, mine.feedback.category) == ("cancelled", "cancelled")
+    assert values["cancelled"] == Filled(
+        texts.SIGNUP_CANCELLED,
+        {"title": assembly.title, "when": assembly.starts_at, "reference": mine.feedback.reference},
+    )
+    assert (waited_first.status, waited_first.feedback.category) == ("confirmed", "confirmed")
+    assert waited_next.status == "waiting"
+    ((message_id, lane),) = scene.context.outcome.messages
+    message = scene.db.get(Message, message_id)
+    assert (message.contact_id, message.channel, message.status, lane) == (first.id, "sms", "pending", Lane.BULK)
+    assert assembly.title in message.text and "Espace communautaire de Niamana" in message.text
+    assert waited_first.told_at is not None
+
+
+def the_keyword_long_after_the_last_text_gives_up_nothing(scene: Scene):
+    assembly = scene.assembly("niamana")
+    mine = a_signup(scene, scene.contact, assembly, "confirmed", told_hours_ago=25)  # SIGNUP_CANCEL_HOURS is 24
+    assert scene.carry_out() == {"cancelled": texts.NOTHING_TO_CANCEL}
+    assert mine.status == "confirmed" and scene.context.outcome.messages == []
+
+
+def the_keyword_with_no_sign_up_gives_up_nothing(scene: Scene):
+    assert scene.carry_out() == {"cancelled": texts.NOTHING_TO_CANCEL}
+
+
+def the_keyword_gives_up_the_most_recently_told_of_two(scene: Scene):
+    older = a_signup(scene, scene.contact, scene.assembly("niamana"), "confirmed", told_hours_ago=5)
+    newer = a_signup(scene, scene.contact, scene.assembly("senou"), "waiting", told_hours_ago=2)
+    scene.carry_out()
+    assert (older.status, newer.status) == ("confirmed", "cancelled")
+    assert scene.context.outcome.messages == []  # a turn on the waiting list frees no place
+
+
+def cancelling_from_the_list_gives_up_that_assembly_whenever_told(scene: Scene):
+    chosen = a_signup(scene, scene.contact, scene.assembly("niamana"), "confirmed", told_hours_ago=None)
+    other = a_signup(scene, scene.contact, scene.assembly("senou"), "confirmed", told_hours_ago=1)
+    scene.carry_out(assembly=str(chosen.assembly_id))
+    assert (chosen.status, other.status) == ("cancelled", "confirmed")
+
+
+def a_called_off_assembly_has_nothing_to_give_up(scene: Scene):
+    assembly = scene.assembly("niamana")
+    mine = a_signup(scene, scene.contact, assembly, "confirmed")
+    assembly.status = "cancelled"
+    assert scene.carry_out() == {"cancelled": texts.NOTHING_TO_CANCEL}
+    assert mine.status == "confirmed"
 
 
 # --- notify_assemblies -----------------------------------------------------------------------------
@@ -309,16 +424,32 @@ def a_resolved_case_is_told_with_what_was_done(scene: Scene):
 
 
 def what_was_done_about_a_confidential_report_is_never_told_on_the_phone(scene: Scene):
-    rows.case(scene.db, scene.contact, "On me menace", kind="confidential", vault=scene.vault, reference="K7MP3X",
-              status="resolved", outcome="Orientée vers le centre d'écoute.")
+    rows.case(
+        scene.db,
+        scene.contact,
+        "On me menace",
+        kind="confidential",
+        vault=scene.vault,
+        reference="K7MP3X",
+        status="resolved",
+        outcome="Orientée vers le centre d'écoute.",
+    )
     assert scene.carry_out(reference="K7MP3X")["status"] == STATUS["resolved"]
 
 
 def an_assembly_sign_up_is_told_as_a_place_or_the_waiting_list(scene: Scene):
     assembly = scene.assembly("sogoniko")
-    signup = rows.case(scene.db, scene.contact, "Assemblée", kind="assembly", category="waiting", reference="H2CQ8Z")
-    scene.db.add(Signup(assembly_id=assembly.id, contact_id=scene.contact.id, feedback_id=signup.id, status="waiting"))
-    assert scene.carry_out(reference="H2CQ8Z")["status"] == SIGNUP_STATUS["waiting"]
+    case = rows.case(scene.db, scene.contact, "Assemblée", kind="assembly", category="waiting", reference="H2CQ8Z")
+    signup = Signup(assembly_id=assembly.id, contact_id=scene.contact.id, feedback_id=case.id, status="waiting")
+    scene.db.add(signup)
+    for status in ("waiting", "confirmed", "cancelled", "attended"):
+        signup.status = status
+        assert scene.carry_out(reference="H2CQ8Z")["status"] == SIGNUP_STATUS[status]
+    # Never the complaint's words, even if staff moved its queue entry.
+    case.status, case.outcome = "resolved", "Fait."
+    assert scene.carry_out(reference="H2CQ8Z")["status"] == SIGNUP_STATUS["attended"]
+    assembly.status = "cancelled"
+    assert scene.carry_out(reference="H2CQ8Z")["status"] == ASSEMBLY_CALLED_OFF
 
 
 def someone_elses_reference_is_simply_not_found(scene: Scene):
@@ -352,6 +483,17 @@ CASES: dict[str, tuple[Callable[[Scene], None], ...]] = {
         a_waiting_list_place_leaves_room_for_the_next_person,
         joining_the_waiting_list_when_asked_to,
         signing_up_twice_is_one_sign_up_quoting_the_first_reference,
+        the_answer_quotes_the_title_in_the_persons_language,
+        signing_up_again_after_giving_up_takes_the_same_reference,
+        an_assembly_called_off_since_the_menu_takes_no_sign_up,
+    ),
+    "cancel_signup": (
+        the_keyword_gives_up_the_place_last_told_of_and_the_first_waiting_gets_it,
+        the_keyword_long_after_the_last_text_gives_up_nothing,
+        the_keyword_with_no_sign_up_gives_up_nothing,
+        the_keyword_gives_up_the_most_recently_told_of_two,
+        cancelling_from_the_list_gives_up_that_assembly_whenever_told,
+        a_called_off_assembly_has_nothing_to_give_up,
     ),
     "notify_assemblies": (
         asking_to_be_told_of_the_next_assembly_is_noted_once_for_the_site,
@@ -382,7 +524,9 @@ def test_action_case(runtime, name, case):
     with transaction(runtime.database) as db:
         contact = rows.person(db, runtime.vault)
         inbound = rows.message(db, contact, "1")
-        scene = Scene(name, db, runtime.vault, contact, inbound, ActionContext(db, contact, inbound, runtime.vault))
+        desk = Desk(runtime.catalogues, runtime.settings, runtime.vault)
+        context = ActionContext(db, contact, inbound, runtime.vault, desk=desk)
+        scene = Scene(name, db, runtime.vault, contact, inbound, context)
         case(scene)
         assert scene.done, "the case must carry the action out"
         contact_id, expected = contact.id, ACTIONS[name].spec.facts(scene.done[-1].values)
@@ -404,6 +548,7 @@ FACTS = {
     "opt_in": ({"opted_out": True}, {"opted_out": False}),
     "submit": ({"text": "Les latrines débordent"}, {}),
     "sign_up": ({"assembly": "3"}, {}),
+    "cancel_signup": ({"assembly": "3"}, {}),
     "notify_assemblies": ({"site": "gao"}, {}),
     "lookup_reference": ({"reference": "K7MP3X"}, {}),
 }

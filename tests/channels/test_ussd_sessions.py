@@ -11,7 +11,7 @@ tests/channels/test_africastalking_ussd.py; the Aggregator is in tests/channels/
 import pytest
 from sqlalchemy import func, select
 
-from bot.actions.sign_up import SIGNED_UP
+from bot.actions.sign_up import answer as signup_answer
 from bot.actions.status_texts import SIGNUP_STATUS, STATUS
 from bot.models import Contact, Feedback, Message, Signup, Site
 from tests.channels.support import count
@@ -294,8 +294,10 @@ def test_a_bambara_speaker_completes_every_service_over_ussd(twilio, client, run
     with runtime.database() as db:
         signup = db.scalars(select(Signup)).one()
         signup_reference = signup.feedback.reference
-    assert signed == "END " + screen(runtime, "bm", "assembly", "signed", signup=SIGNED_UP, reference=signup_reference)
-    assert signed == f"END Aw tɔgɔ sɛbɛnna. Nimɔrɔ: {signup_reference}."
+        told = signup_answer(signup.assembly, "confirmed", signup_reference, "bm", "fr")  # title, day, place
+    assert signed == "END " + screen(runtime, "bm", "assembly", "signed", signup=told)
+    assert signed.startswith("END Sɛbɛnna: Assemblée citoyenne de Niamana, ")
+    assert signed.endswith(f", 10:00, Espace communautaire de Niamana. Nimɔrɔ {signup_reference}. Ka bɔ: DABILA")
     assert signup.status == "confirmed"
 
     # 4: a confidential report, without details, no call back.

@@ -48,7 +48,9 @@ def test_the_real_flows_with_the_real_catalogues_have_no_problem(flows_dir, cata
     flows, problems = load_and_check(flows_dir, REGISTRY, catalogues)
 
     assert problems == []
-    assert set(flows.flows) == {"welcome", "main", "complaint", "need", "assembly", "confidential", "followup"}
+    assert set(flows.flows) == {
+        "welcome", "main", "complaint", "need", "assembly", "confidential", "followup", "cancel"
+    }
 
 
 def test_the_real_flows_are_complete_in_every_language(flows, catalogues):
@@ -312,7 +314,9 @@ def test_a_flow_set_with_problems_is_still_returned_with_them(flow_copy):
 
     flows, problems = load_and_check(flow_copy.dir, REGISTRY, AllTranslated())
 
-    assert set(flows.flows) == {"welcome", "main", "complaint", "need", "assembly", "confidential", "followup"}
+    assert set(flows.flows) == {
+        "welcome", "main", "complaint", "need", "assembly", "confidential", "followup", "cancel"
+    }
     assert problems == ["complaint.yaml: state `category`: goes to unknown target `descripton`"]
 
 

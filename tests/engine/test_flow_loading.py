@@ -12,9 +12,11 @@ from bot.flows import REGISTRY
 # The real flows.
 
 
-def test_the_deployment_has_its_seven_flows_entering_at_welcome(flows):
-    assert set(flows.flows) == {"welcome", "main", "complaint", "need", "assembly", "confidential", "followup"}
-    assert (flows.entry, flows.main) == ("welcome", "main")
+def test_the_deployment_has_its_eight_flows_entering_at_welcome(flows):
+    assert set(flows.flows) == {
+        "welcome", "main", "complaint", "need", "assembly", "confidential", "followup", "cancel"
+    }
+    assert (flows.entry, flows.main, flows.cancel) == ("welcome", "main", "cancel")
     assert {name: flow.start for name, flow in flows.flows.items()} == {
         "welcome": "language",
         "main": "menu",
@@ -23,6 +25,7 @@ def test_the_deployment_has_its_seven_flows_entering_at_welcome(flows):
         "assembly": "site",
         "confidential": "what",
         "followup": "reference",
+        "cancel": "done",
     }
 
 

@@ -12,8 +12,10 @@ from datetime import UTC, datetime
 import pytest
 from babel.dates import format_datetime
 
+from bot.assemblies import texts
 from bot.engine.flow import Text
 from bot.engine.texts import HELP
+from bot.i18n import Filled
 
 LANGUAGE_OPTIONS = "1 Français\n2 Bamanankan"
 LANGUAGE_MENU = "Choisissez votre langue :\nAw ye kan sugandi:\n" + LANGUAGE_OPTIONS
@@ -117,8 +119,23 @@ CONFIRM = {
     "fr": "Vous inscrire à {}, {} ?" + YES_NO["fr"],
     "bm": "Aw bɛ aw tɔgɔ sɛbɛn {} la, {} wa?" + YES_NO["bm"],
 }
-# {signup} is what the sign-up did (bot/outcomes.py SIGNED_UP or WAITLISTED), passed in by the conversation layer.
-SIGNED = {"fr": "{signup} Référence : {reference}.", "bm": "{signup} Nimɔrɔ: {reference}."}
+SIGNUP_REFERENCE = "W8N4TC"
+ALREADY_OPTIONS = {"fr": "1 Annuler mon inscription\n2 La garder", "bm": "1 N tɔgɔ bɔ a la\n2 A to yen"}
+# What the sign-up did, as the action passes it to the `signed` screen (bot/actions/sign_up.py): signed up
+# for the women's assembly (with its day, time and place), or on the young people's waiting list.
+SIGNED_UP = Filled(
+    texts.SIGNED_UP,
+    {"title": "Assemblée des femmes", "when": FEMMES, "place": "Centre de santé", "reference": SIGNUP_REFERENCE},
+)
+WAITING = Filled(texts.WAITING, {"title": "Assemblée des jeunes", "when": JEUNES, "reference": SIGNUP_REFERENCE})
+# Giving up the general assembly (Niamana's third, the person's own), as bot/actions/cancel_signup.py passes it.
+CANCELLED_FROM_MENU = Filled(
+    texts.SIGNUP_CANCELLED, {"title": "Assemblée générale", "when": GENERALE, "reference": "M4RX7Q"}
+)
+SIGNED_UP_FR = (
+    "Inscrit(e) : Assemblée des femmes, dimanche 29 novembre, 10:00, Centre de santé. Réf. W8N4TC."
+    " Pour annuler, envoyez ANNULER."
+)
 FULL = {
     "fr": "Cette assemblée est complète. Rejoindre la liste d'attente ?" + YES_NO["fr"],
     "bm": "Nin lajɛ fara. Aw bɛ aw tɔgɔ sɛbɛn makɔnɔli lisi kan wa?" + YES_NO["bm"],
@@ -128,16 +145,12 @@ NONE_COMING = {
         "Aucune assemblée n'est prévue sur votre site pour l'instant. "
         "Voulez-vous un message quand la prochaine sera annoncée ?" + YES_NO["fr"]
     ),
-    "bm": (
-        "Lajɛ si ma labɛn aw ka sigida la fɔlɔ. "
-        "Aw b'a fɛ an ka lajɛ nata kibaru di aw ma wa?" + YES_NO["bm"]
-    ),
+    "bm": ("Lajɛ si ma labɛn aw ka sigida la fɔlɔ. Aw b'a fɛ an ka lajɛ nata kibaru di aw ma wa?" + YES_NO["bm"]),
 }
 NOTED = {
     "fr": "C'est noté : nous vous écrirons quand la prochaine assemblée sera annoncée.",
     "bm": "A sɛbɛnna: ni lajɛ nata fɔra, an bɛna cikan ci aw ma.",
 }
-SIGNUP_REFERENCE = "W8N4TC"
 
 # ---------------------------------------------------------------------------------------------
 # 4 Confidential report.
@@ -166,10 +179,7 @@ CALLBACK_HOW = {
 }
 CONFIDENTIAL_DONE = {
     "fr": "Merci de votre confiance. Seul le responsable de la protection lira ceci, et agira vite. Référence : {}.",
-    "bm": (
-        "Aw ni ce aw ka dannaya la. Lakanali baarakɛla dɔrɔn de bɛna nin kalan, a bɛna a ɲɛnabɔ joona. "
-        "Nimɔrɔ: {}."
-    ),
+    "bm": ("Aw ni ce aw ka dannaya la. Lakanali baarakɛla dɔrɔn de bɛna nin kalan, a bɛna a ɲɛnabɔ joona. Nimɔrɔ: {}."),
 }
 
 
@@ -231,12 +241,19 @@ class Screens:
     def senou_assemblies(self, lang: str) -> str:
         return self.assemblies(lang, f"Assemblée de Sénou, {written(SENOU_DAY, lang)}, École B")
 
-    def signed(self, lang: str, outcome: Text, reference: str) -> str:
-        """The end of a sign-up: what it did (signed up, or on the waiting list), then its reference."""
-        return SIGNED[lang].format(signup=self.text(lang, outcome), reference=reference)
+    def signed(self, lang: str, outcome: Filled) -> str:
+        """The end of a sign-up: what it did (signed up, or on the waiting list), with the assembly and reference."""
+        return self.filled(lang, outcome)
+
+    def filled(self, lang: str, text: Filled) -> str:
+        """A text with its own values, as the person reads it in `lang` (dates written out)."""
+        self.text(lang, text.text)  # translated, not the English
+        return self.catalogues.fill(lang, text.text, text.params)
 
     def already(self, lang: str, reference: str) -> str:
-        return self.prompt(lang, "assembly.already").format(assembly_reference=reference)
+        """Already signed up: the reference, then whether to give the place up or keep it."""
+        prompt = self.prompt(lang, "assembly.already").format(assembly_reference=reference)
+        return f"{prompt}\n{ALREADY_OPTIONS[lang]}"
 
     def confidential_what(self, lang: str) -> str:
         return f"{self.prompt(lang, 'confidential.what')}\n{WHAT_HAPPENED_OPTIONS[lang]}"

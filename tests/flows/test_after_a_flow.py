@@ -7,12 +7,12 @@ a hint. Nothing of one flow's answers is carried into the next.
 
 import pytest
 
-from bot.actions.sign_up import SIGNED_UP
 from bot.actions.status_texts import STATUS
 from bot.engine.interpreter import Choice
 from tests.flows.people import MY_REFERENCES, PARKED, Transcript, known
 from tests.flows.screens import (
     BOTH,
+    CANCELLED_FROM_MENU,
     COMPLAINT_CATEGORIES,
     COMPLAINT_DONE,
     MAIN_MENU,
@@ -21,6 +21,7 @@ from tests.flows.screens import (
     OPTED_OUT,
     PICK_A_NUMBER,
     REFERENCE,
+    SIGNED_UP,
     TYPE_REFERENCE,
 )
 
@@ -36,7 +37,7 @@ TO_THE_END = [
     pytest.param(["2", "8", "Je cherche du travail"], None, id="need"),
     pytest.param(["3", "1", "1"], None, id="signed-up"),
     pytest.param(["3", "2", "1"], None, id="waiting-list"),
-    pytest.param(["3", "3"], None, id="already-signed-up"),
+    pytest.param(["3", "3", "1"], None, id="gave-up-a-sign-up"),
     pytest.param(["3", "1"], {"assemblies": ()}, id="told-of-the-next"),
     pytest.param(["4", "1", "0", "3"], None, id="confidential"),
     pytest.param(["5", "1"], MY_REFERENCES, id="follow-up"),
@@ -48,7 +49,9 @@ def to_the_end(phone, lang, answers, choices=None):
     `person.said` is that message."""
     person = known(phone, lang, site="niamana", choices=choices)
     for answer in answers:
-        person.said = person.send(answer, reference=REFERENCE, signup=SIGNED_UP, status=STATUS["new"])
+        person.said = person.send(
+            answer, reference=REFERENCE, signup=SIGNED_UP, status=STATUS["new"], cancelled=CANCELLED_FROM_MENU
+        )
     return person
 
 
@@ -65,9 +68,7 @@ def test_every_flows_last_message_leaves_the_main_menu_waiting_without_showing_i
 
 @BOTH
 @pytest.mark.parametrize(("choice", "done"), [("1", COMPLAINT_DONE), ("2", NEED_DONE)], ids=["complaint", "need"])
-def test_right_after_a_confirmation_5_opens_the_follow_up_as_the_confirmation_says(
-    phone, screen, lang, choice, done
-):
+def test_right_after_a_confirmation_5_opens_the_follow_up_as_the_confirmation_says(phone, screen, lang, choice, done):
     person = known(phone, lang, site="niamana", choices=WITH_ITS_REFERENCE)
     person.send(choice)
     person.send("3")

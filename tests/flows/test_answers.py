@@ -6,7 +6,6 @@ its name however it is typed, yes and no and the options' words in either langua
 
 import pytest
 
-from bot.actions.sign_up import SIGNED_UP
 from tests.flows.people import MY_REFERENCES, known
 from tests.flows.screens import (
     BOTH,
@@ -15,6 +14,7 @@ from tests.flows.screens import (
     MAIN_MENU,
     NOTED,
     REFERENCE,
+    SIGNED_UP,
     SIGNUP_REFERENCE,
     SITE_MENU,
 )
@@ -75,7 +75,7 @@ def test_yes_to_an_assembly_can_be_written_in_either_language_or_as_1(phone, scr
     person.send("1")
 
     said = person.send(answer, reference=SIGNUP_REFERENCE, signup=SIGNED_UP)
-    assert said == screen.signed(lang, SIGNED_UP, SIGNUP_REFERENCE)
+    assert said == screen.signed(lang, SIGNED_UP)
     assert person.action("sign_up").arg == "confirmed"
 
 

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta, timezone
 
 from babel.dates import format_datetime
 
-from bot.actions.sign_up import SIGNED_UP, WAITINGED
 from tests.flows.people import PARKED, assembly, known
 from tests.flows.screens import (
     BOTH,
+    CANCELLED_FROM_MENU,
     CONFIRM,
     FEMMES,
     FULL,
@@ -23,9 +23,10 @@ from tests.flows.screens import (
     NOTED,
     PICK_A_NUMBER,
     SENOU_DAY,
-    SIGNED,
+    SIGNED_UP,
     SIGNUP_REFERENCE,
     SITE_MENU,
+    WAITING,
     written,
 )
 
@@ -56,7 +57,7 @@ def test_an_assembly_sign_up_lists_the_sites_assemblies_then_confirms_and_signs_
     assert person.waiting_at == "assembly.confirm"
 
     said = person.send("1", reference=SIGNUP_REFERENCE, signup=SIGNED_UP)
-    assert said == screen.signed(lang, SIGNED_UP, SIGNUP_REFERENCE)
+    assert said == screen.signed(lang, SIGNED_UP)
     assert person.actions == ["sign_up"]
     sign_up = person.action("sign_up")
     assert sign_up.arg == "confirmed"
@@ -119,8 +120,8 @@ def test_a_full_assembly_offers_its_waiting_list_and_yes_puts_the_person_on_it(p
     assert person.actions == []
     assert person.waiting_at == "assembly.full"
 
-    said = person.send("1", reference=SIGNUP_REFERENCE, signup=WAITINGED)
-    assert said == screen.signed(lang, WAITINGED, SIGNUP_REFERENCE)
+    said = person.send("1", reference=SIGNUP_REFERENCE, signup=WAITING)
+    assert said == screen.signed(lang, WAITING)
     assert person.actions == ["sign_up"]
     assert (person.action("sign_up").arg, person.action("sign_up").values["assembly"]) == ("waiting", "12")
     assert person.position == PARKED
@@ -144,7 +145,31 @@ def test_an_assembly_the_person_is_already_signed_up_for_says_so_with_its_refere
 
     assert person.send("3", reference="OTHER1") == screen.already(lang, "M4RX7Q")  # the sign-up's own reference
     assert person.actions == []
+    assert person.waiting_at == "assembly.already"
+
+
+@BOTH
+def test_an_assembly_the_person_is_signed_up_for_can_be_given_up_from_the_list(phone, screen, lang):
+    person = known(phone, lang, site="niamana")
+    person.send("3")
+    person.send("3")
+
+    said = person.send("1", cancelled=CANCELLED_FROM_MENU)
+    assert said == screen.filled(lang, CANCELLED_FROM_MENU)
+    assert person.actions == ["cancel_signup"]
+    assert person.action("cancel_signup").values["assembly"] == "13"  # that assembly, not another
     assert person.position == PARKED
+
+
+@BOTH
+def test_keeping_the_sign_up_returns_to_the_main_menu(phone, lang):
+    person = known(phone, lang, site="niamana")
+    person.send("3")
+    person.send("3")
+
+    assert person.send("2") == MAIN_MENU[lang]
+    assert person.actions == []
+    assert person.waiting_at == "main.menu"
 
 
 @BOTH
@@ -230,9 +255,7 @@ def test_an_answer_not_in_the_assembly_list_repeats_it_with_the_hint(phone, scre
 def test_an_assembly_time_is_written_in_the_deployments_timezone(phone, screen):
     # Stored at 11:00 in UTC+1, it is 10:00 in Bamako (UTC, the catalogues' timezone here).
     at = datetime(2026, 11, 29, 11, 0, tzinfo=timezone(timedelta(hours=1)))
-    person = known(
-        phone, "fr", site="niamana", choices={"assemblies": (assembly(51, "niamana", "AG", at, "Ici"),)}
-    )
+    person = known(phone, "fr", site="niamana", choices={"assemblies": (assembly(51, "niamana", "AG", at, "Ici"),)})
 
     assert person.send("3") == screen.assemblies("fr", "AG, dimanche 29 novembre, 10:00, Ici")
     assert person.send("1") == CONFIRM["fr"].format("AG", "dimanche 29 novembre, 10:00")
@@ -243,4 +266,4 @@ def test_the_sign_up_reply_leaves_its_placeholders_visible_if_nothing_was_passed
     person.send("3")
     person.send("1")
 
-    assert person.send("1") == SIGNED["fr"]
+    assert person.send("1") == "{signup}"  # what the sign-up did, with the assembly: the action passes it

@@ -9,16 +9,17 @@ import copy
 
 import pytest
 
-from bot.actions.sign_up import SIGNED_UP
 from bot.engine.interpreter import Action
 from tests.flows.people import known, returning
 from tests.flows.screens import (
     BOTH,
+    CANCELLED_FROM_MENU,
     COMPLAINT_CATEGORIES,
     COMPLAINT_DESCRIPTION,
     MAIN_MENU,
     OPTED_OUT,
     REFERENCE,
+    SIGNED_UP,
     SIGNUP_REFERENCE,
     SITE_MENU,
     WELCOME_BACK,
@@ -202,3 +203,38 @@ def test_help_from_an_opted_out_number_is_sent_nothing(phone):
 
     assert person.send("DƐMƐ") == ""
     assert person.turn.actions == ()
+
+
+# ---------------------------------------------------------------------------------------------
+# CANCEL (ANNULER, DABILA): give up an assembly place, from anywhere; the action finds which, and says so.
+
+
+@BOTH
+@pytest.mark.parametrize("word", ["ANNULER", "annuler", "CANCEL", "Dabila", "DABILA."])
+def test_cancel_from_anywhere_gives_up_a_place_and_waits_at_the_main_menu(phone, lang, word):
+    person = known(phone, lang, site="niamana")
+    person.send("1")  # in the middle of a complaint: dropped, nothing filed
+
+    said = person.send(word, cancelled=CANCELLED_FROM_MENU)
+
+    assert person.actions == ["cancel_signup"]
+    assert "assembly" not in person.action("cancel_signup").values  # the one last told of, not one chosen
+    assert said == person.catalogues.fill(lang, CANCELLED_FROM_MENU.text, CANCELLED_FROM_MENU.params)
+    assert person.waiting_at == "main.menu" and person.position.get("parked")
+
+
+def test_cancel_before_consenting_does_nothing_of_the_kind(phone, screen):
+    person = phone()
+    person.send("Bonjour")
+
+    said = person.send("ANNULER")  # not a language: the language menu again, nothing given up
+
+    assert said.endswith(screen.welcome.splitlines()[-1])
+    assert person.actions == []
+    assert person.waiting_at == "welcome.language"
+
+
+def test_cancel_from_an_opted_out_number_is_not_answered(phone):
+    person = returning(phone, "fr", opted_out=True)
+    assert person.send("ANNULER") == ""
+    assert person.actions == []
