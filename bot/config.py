@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.outbound import quiet
 from bot.vocabulary import Channel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,6 +112,13 @@ class Settings(BaseSettings):
     # Bulk sends (broadcasts, assembly notices) wait outside these local hours, `HH:MM-HH:MM`; empty: never.
     # Replies to people are never held.
     broadcast_quiet_hours: str = "21:00-07:00"
+    # The bulk lane (bot.outbound.drain): a channel's drain sends for this long per RQ job, then queues its
+    # continuation behind intake and replies; a reply waits at most about this long for a worker.
+    bulk_slice_seconds: float = Field(default=1.5, gt=0, le=30)
+    # Provider calls a drain has in flight at once, so the pace is not bounded by the provider's latency
+    # (80/s at 300 ms each needs 24). Twilio's SDK pools 10 connections per client: more threads than that
+    # would open and drop a connection per request beyond them.
+    bulk_threads: int = Field(default=10, ge=1, le=256)
     max_body_bytes: int = 64 * 1024
     # A staff form (/admin) past this size is refused unread (413); the longest, a reply or a note, is far less.
     staff_max_body_bytes: int = 64 * 1024
@@ -132,6 +140,13 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("broadcast_quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        """`HH:MM-HH:MM` (may span midnight) or empty: refused at start, not at the first broadcast."""
+        quiet.parse(value)
+        return value.strip()
 
     @field_validator("languages", "protection_alert_numbers", mode="before")
     @classmethod

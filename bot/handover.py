@@ -21,13 +21,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.db import transaction
 from bot.models import Feedback, Message, ProtectionAlert, utcnow
+from bot.outbound.bulk import BULK_QUEUE, channels_with_work, start_drains
 from bot.vocabulary import DONE, Direction, Lane, MessageStatus
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 INTAKE_QUEUE = "intake"
-LANE_QUEUES = {Lane.REPLY: "outbound-replies", Lane.BULK: "outbound-bulk"}
+LANE_QUEUES = {Lane.REPLY: "outbound-replies", Lane.BULK: BULK_QUEUE}
 # A worker drains them in this order: intake, then replies to people, then bulk sends.
 QUEUES = (INTAKE_QUEUE, *LANE_QUEUES.values())
 
@@ -62,13 +63,21 @@ def enqueue_alerts(redis: Redis, feedback_ids: list[int]) -> int:
 
 
 def enqueue_sends(redis: Redis, messages: list[tuple[int, str]], attempts: int, retry_seconds: list[int]) -> int:
-    """Queue a send job per (message id, lane), tried `attempts` times with backoff after a transient failure."""
+    """Hand (message id, lane) sends to RQ; how many jobs Redis took.
+
+    A reply is one send job, tried `attempts` times with backoff after a transient failure. Bulk messages
+    get no job of their own: the bulk drains of each channel send them (bot.outbound.bulk), started here.
+    """
     jobs = [
-        (LANE_QUEUES[Lane(lane)], "workers.jobs.send_message", message_id, f"send-{message_id}")
+        (LANE_QUEUES[Lane.REPLY], "workers.jobs.send_message", message_id, f"send-{message_id}")
         for message_id, lane in messages
+        if Lane(lane) == Lane.REPLY
     ]
     retry = Retry(max=attempts, interval=retry_seconds) if attempts > 1 else None
-    return enqueue_each(redis, jobs, retry=retry)
+    queued = enqueue_each(redis, jobs, retry=retry)
+    if any(Lane(lane) == Lane.BULK for _, lane in messages):
+        queued += start_drains(redis)
+    return queued
 
 
 @dataclass
@@ -136,12 +145,17 @@ class Transactions:
                 select(Message.id, Message.lane)
                 .where(
                     Message.direction == Direction.OUT,
+                    Message.lane.is_distinct_from(Lane.BULK),
                     ((Message.status == MessageStatus.PENDING) & (Message.created_at < young))
                     | ((Message.status == MessageStatus.RETRY) & (Message.status_at < now - RETRY_GRACE)),
                 )
                 .order_by(Message.created_at)
                 .limit(SWEEP_BATCH)
             ).all()
+            # Bulk messages are sent by their channel's drain, never a job each: start the drain of every
+            # channel with bulk work that may go now (a paused or scheduled broadcast's messages wait).
+            bulk_channels = channels_with_work(db, (MessageStatus.PENDING,), Message.created_at < young)
+            bulk_channels |= channels_with_work(db, (MessageStatus.RETRY,), Message.status_at < now - RETRY_GRACE)
             alerts = []
             if self.settings.protection_alert_numbers:
                 alerts = list(
@@ -162,6 +176,8 @@ class Transactions:
         queued += enqueue_sends(
             self.redis, [tuple(row) for row in unsent], self.settings.send_attempts, self.settings.send_retry_seconds
         )
+        if bulk_channels:
+            queued += start_drains(self.redis, bulk_channels)
         if pending or alerts or unsent:
             log.info("sweep queued %s of %s waiting items", queued, len(pending) + len(alerts) + len(unsent))
         return queued

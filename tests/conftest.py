@@ -83,6 +83,8 @@ def environment(test_dir, database_url, redis_url):
         "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
         "PUBLIC_URL": TEST_URL,
         "VAR_DIR": str(test_dir),
+        # Tests run at any hour: bulk sends are not held by quiet hours unless a test sets them (tests/broadcasts).
+        "BROADCAST_QUIET_HOURS": "",
     }
     saved = {key: os.environ.get(key) for key in values}
     os.environ.update(values)

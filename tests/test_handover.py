@@ -3,7 +3,8 @@
 `Transactions.run` commits the work's rows and only then queues their jobs; it runs the work once more
 when a parallel request committed the same provider message, and hands over nothing of work that
 failed. A job Redis refuses is only logged, and the sweep later queues every row still waiting,
-leaving alone what is probably still on its normal way.
+leaving alone what is probably still on its normal way. Bulk messages get no job each: their channel's
+drain sends them (bot.outbound.bulk), started once however many are handed over.
 """
 
 import logging
@@ -40,6 +41,11 @@ SWEEP_GRACE = timedelta(seconds=Settings.model_fields["sweep_grace_seconds"].def
 def queued(redis) -> dict[str, list[str]]:
     """The job ids waiting in each of baro's queues."""
     return {name: Queue(name, connection=redis).job_ids for name in QUEUES}
+
+
+def drains(redis) -> list[tuple[str, tuple]]:
+    """The bulk drain jobs waiting, as (function, arguments), in order."""
+    return [(job.func_name, job.args) for job in Queue(BULK, connection=redis).jobs]
 
 
 def nothing_queued(redis) -> bool:
@@ -93,14 +99,15 @@ def test_run_commits_the_work_and_then_queues_its_jobs(runtime, person_id):
     feedback_id, reply_id, bulk_id = runtime.transactions.run(work)
 
     assert during == [True]  # nothing was queued before the commit
-    assert queued(runtime.redis) == {
-        INTAKE_QUEUE: [f"intake-{feedback_id}"],
-        REPLIES: [f"send-{reply_id}"],
-        BULK: [f"send-{bulk_id}"],
-    }
+    jobs = queued(runtime.redis)
+    assert (jobs[INTAKE_QUEUE], jobs[REPLIES]) == ([f"intake-{feedback_id}"], [f"send-{reply_id}"])
+    # The bulk message has no job of its own: each channel's drain is started, once.
+    assert drains(runtime.redis) == [("workers.jobs.drain_bulk", ("sms",)), ("workers.jobs.drain_bulk", ("whatsapp",))]
+    runtime.transactions.run(store_work(person_id))
+    assert len(drains(runtime.redis)) == 2  # already started: not again
     with runtime.database() as db:
         assert db.get(Feedback, feedback_id) is not None
-        assert {m.id for m in db.scalars(select(Message))} == {reply_id, bulk_id}
+        assert {reply_id, bulk_id} <= {m.id for m in db.scalars(select(Message))}
     intake = Job.fetch(f"intake-{feedback_id}", connection=runtime.redis)
     assert (intake.func_name, intake.args) == ("workers.jobs.intake_feedback", (feedback_id,))
     send = Job.fetch(f"send-{reply_id}", connection=runtime.redis)
@@ -175,12 +182,13 @@ def test_when_redis_is_down_the_work_is_kept_and_the_sweep_queues_it_later(
     outage = Transactions(runtime.database, dead_redis, runtime.settings)
     caplog.set_level(logging.WARNING, logger="bot.handover")
 
-    feedback_id, reply_id, bulk_id = outage.run(store_work(person_id, age=SWEEP_GRACE + timedelta(seconds=5)))
+    feedback_id, reply_id, _ = outage.run(store_work(person_id, age=SWEEP_GRACE + timedelta(seconds=5)))
 
     assert [record.getMessage().split(",")[0] for record in caplog.records] == [
         f"could not queue intake-{feedback_id}",
         f"could not queue send-{reply_id}",
-        f"could not queue send-{bulk_id}",
+        "could not start the sms bulk drain",
+        "could not start the whatsapp bulk drain",
     ]
     with runtime.database() as db:
         assert db.get(Feedback, feedback_id).ready_at is None
@@ -188,11 +196,9 @@ def test_when_redis_is_down_the_work_is_kept_and_the_sweep_queues_it_later(
     assert nothing_queued(runtime.redis)
 
     assert runtime.transactions.sweep() == 3
-    assert queued(runtime.redis) == {
-        INTAKE_QUEUE: [f"intake-{feedback_id}"],
-        REPLIES: [f"send-{reply_id}"],
-        BULK: [f"send-{bulk_id}"],
-    }
+    jobs = queued(runtime.redis)
+    assert (jobs[INTAKE_QUEUE], jobs[REPLIES]) == ([f"intake-{feedback_id}"], [f"send-{reply_id}"])
+    assert drains(runtime.redis) == [("workers.jobs.drain_bulk", ("sms",))]  # the channel with bulk work
 
 
 def test_enqueue_each_counts_what_redis_took(runtime, dead_redis):
@@ -215,7 +221,7 @@ def test_the_sweep_leaves_what_is_probably_still_on_its_way_and_what_is_done(run
         waiting = {
             "a submission not yet in triage": f"intake-{rows.case(db, contact, created_at=late).id}",
             "a pending reply": f"send-{out('reply', MessageStatus.PENDING)}",
-            "a pending bulk message": f"send-{out('bulk', MessageStatus.PENDING, lane=Lane.BULK)}",
+            "a pending bulk message": out("bulk", MessageStatus.PENDING, lane=Lane.BULK),
             "a retry whose job was lost": f"send-{out('retry', MessageStatus.RETRY, status_at=now - RETRY_GRACE - timedelta(minutes=1))}",  # noqa: E501
         }
         rows.case(db, contact, created_at=recent)  # its intake job is probably on its way
@@ -232,7 +238,7 @@ def test_the_sweep_leaves_what_is_probably_still_on_its_way_and_what_is_done(run
     jobs = queued(runtime.redis)
     assert jobs[INTAKE_QUEUE] == [waiting["a submission not yet in triage"]]
     assert sorted(jobs[REPLIES]) == sorted([waiting["a pending reply"], waiting["a retry whose job was lost"]])
-    assert jobs[BULK] == [waiting["a pending bulk message"]]
+    assert drains(runtime.redis) == [("workers.jobs.drain_bulk", ("sms",))]  # its channel's drain
 
 
 def test_a_sweep_with_nothing_waiting_queues_nothing(runtime):

@@ -4,10 +4,12 @@ Jobs are queued by name (`workers.jobs.<name>`, see bot.handover) with a row id:
 work, so a job that is lost is found again by the sweep.
 """
 
+from bot.broadcasts.control import start_due
 from bot.cases.intake import take_in
 from bot.cases.protection import alert_protection as _alert_protection
 from bot.conversation.state import purge_expired
 from bot.db import transaction
+from bot.outbound.drain import drain
 from bot.outbound.sending import expire_leases, send
 from bot.runtime import get_runtime
 
@@ -25,6 +27,24 @@ def alert_protection(feedback_id: int) -> int:
 def send_message(message_id: int) -> str:
     """Send one stored message through its channel's provider, at most once."""
     return send(get_runtime(), message_id) or "nothing to send"
+
+
+def drain_bulk(channel: str) -> str:
+    """Send the channel's pending bulk messages for one slice of time, then queue the next slice."""
+    return drain(get_runtime(), channel)
+
+
+def start_due_broadcasts() -> int:
+    """Start the scheduled broadcasts whose time has come."""
+    return start_due(get_runtime())
+
+
+def send_assembly_reminders() -> object:
+    """Store and hand over the assembly reminders that are due (each person once per reminder)."""
+    # Imported here: the assemblies' domain is not needed by any other job of this module.
+    from bot.assemblies.reminders import send_due_reminders
+
+    return send_due_reminders(get_runtime())
 
 
 def sweep_intake() -> int:

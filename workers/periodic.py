@@ -4,8 +4,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.config import Settings
-from bot.handover import INTAKE_QUEUE
-from workers.jobs import purge_expired_state, sweep_intake
+from bot.handover import INTAKE_QUEUE, LANE_QUEUES
+from bot.vocabulary import Lane
+from workers.jobs import purge_expired_state, send_assembly_reminders, start_due_broadcasts, sweep_intake
 
 
 @dataclass(frozen=True)
@@ -22,4 +23,8 @@ PERIODIC = (
     Periodic(sweep_intake, INTAKE_QUEUE, lambda settings: settings.sweep_interval_seconds),
     # Conversations and USSD sessions past their expiry: what a confidential report's answers passed through.
     Periodic(purge_expired_state, INTAKE_QUEUE, lambda settings: settings.sweep_interval_seconds),
+    # Scheduled broadcasts whose time has come start sending (on the bulk queue, behind replies).
+    Periodic(start_due_broadcasts, LANE_QUEUES[Lane.BULK], lambda settings: settings.sweep_interval_seconds),
+    # Assembly reminders due now (ASSEMBLY_REMINDER_HOURS before each), stored once per person and reminder.
+    Periodic(send_assembly_reminders, INTAKE_QUEUE, lambda settings: settings.sweep_interval_seconds),
 )

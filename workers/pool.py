@@ -2,19 +2,24 @@
 
 The pool starts a worker again within a second when one dies, while the others go on; it stops its workers
 on SIGTERM (warm: a job in progress finishes).
+
+Workers run each job in their own process, without forking a work-horse for it: a fork costs about 140 ms,
+more than a reply's whole send, and a bulk drain's slice (bot.outbound.drain) must follow the previous one
+within milliseconds to keep its channel's pace. Every job is short and idempotent, and a worker that dies
+mid-job is started again by the pool, its job's work found again by the sweep, as with a work-horse.
 """
 
 from multiprocessing.util import register_after_fork
 
 from redis import Redis
-from rq import Worker
+from rq import SimpleWorker
 from rq.worker_pool import WorkerPool
 
 from bot.handover import QUEUES
 from bot.orphans import die_with_parent
 
 
-class PoolWorker(Worker):
+class PoolWorker(SimpleWorker):
     """A worker of the pool, stopped (warm) if the pool's process dies: never left serving the queues alone,
     beside the workers of the pool its supervisor starts again."""
 
@@ -28,8 +33,7 @@ class PoolWorker(Worker):
 
     def _start_scheduler(self, *args, **kwargs) -> None:
         # RQ's scheduler runs in a process the worker forks through multiprocessing, which runs these hooks
-        # in the child: it stops with the worker instead of scheduling on alone. (A work-horse is forked
-        # otherwise and is left to finish its job: it records the job's outcome itself.)
+        # in the child: it stops with the worker instead of scheduling on alone.
         register_after_fork(self, lambda _worker: die_with_parent())
         super()._start_scheduler(*args, **kwargs)
 

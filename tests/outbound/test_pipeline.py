@@ -139,7 +139,8 @@ def test_whatsapp_inside_the_window_is_free_text(twilio, make_phone, runtime):
     assert sent.form["From"] == "whatsapp:+22320000001" and "ContentSid" not in sent.form
 
 
-def test_whatsapp_outside_the_window_uses_the_approved_template(twilio, make_phone, runtime):
+def test_whatsapp_outside_the_window_uses_the_approved_template(twilio, make_phone, runtime, monkeypatch):
+    monkeypatch.setattr(runtime.settings, "broadcast_quiet_hours", "")  # a bulk send, at any hour the suite runs
     make_phone("whatsapp:+22370000063").converse("I ni ce", "2", "1")
     with transaction(runtime.database) as db:
         db.execute(update(Message).values(created_at=utcnow() - timedelta(hours=25)))
