@@ -14,8 +14,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from bot import access_log
 from bot.accounts import LOGIN_LIFETIME
-from bot.admin import TEMPLATES, cases, dashboard, home, inbox, login, sends
-from bot.api import v1
+from bot.admin import TEMPLATES, assemblies, broadcasts, cases, dashboard, home, inbox, login, sends, users
+from bot.api import organizers, v1
 from bot.channels import ADAPTERS
 from bot.channels.base import Refused
 from bot.config import Settings, get_settings
@@ -23,7 +23,7 @@ from bot.runtime import Runtime
 from bot.spool.replay import Flusher
 from bot.web.pages import Interface
 from bot.web.providers import provider_routes
-from bot.web.security import DeskOnly, LoginRequired, OrganizersOnly, StaffGuard
+from bot.web.security import Forbidden, LoginRequired, StaffGuard
 
 
 def _health(runtime: Runtime) -> dict[str, object]:
@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost: security headers on every staff answer, and staff forms refused past their size unread.
     app.add_middleware(StaffGuard, max_body_bytes=settings.staff_max_body_bytes, gettext=interface.gettext)
     app.include_router(provider_routes(ADAPTERS))
-    for module in (login, home, inbox, cases, dashboard, sends, v1):
+    for module in (login, home, inbox, cases, dashboard, sends, users, assemblies, broadcasts, v1, organizers):
         app.include_router(module.router)
 
     @app.exception_handler(Refused)
@@ -89,13 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """A provider's request refused while it was being answered (a reused message id): never a 500."""
         return PlainTextResponse(str(error), status_code=error.status)
 
-    @app.exception_handler(DeskOnly)
-    async def desk_only(request: Request, _error: DeskOnly) -> Response:
-        return interface.render(request, "desk_forbidden.html", status_code=403)
-
-    @app.exception_handler(OrganizersOnly)
-    async def organizers_only(request: Request, _error: OrganizersOnly) -> Response:
-        return interface.render(request, "organizers_forbidden.html", status_code=403)
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, error: Forbidden) -> Response:
+        return interface.render(request, "forbidden.html", status_code=403, title=error.title, message=error.message)
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, _error: LoginRequired) -> RedirectResponse:

@@ -46,6 +46,8 @@ def ensure_local_secrets(path: Path | None = None) -> bool:
         f"USSD_TOKEN={secrets.token_urlsafe(16)}",
         "# No real SMS on a development machine: outbound messages go to var/outbox.jsonl (baro simulate shows them).",
         "SMS_PROVIDER=console",
+        "# No quiet hours while you try it: a broadcast or reminder you trigger at night arrives while you watch.",
+        "BROADCAST_QUIET_HOURS=",
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     path.chmod(0o600)

@@ -13,8 +13,9 @@ from bot.cases.access import organizes, works_at_desk
 from bot.config import Settings
 from bot.models import StaffUser
 from bot.runtime import Runtime
+from bot.vocabulary import Role
 from bot.web.pages import Interface
-from bot.web.security import LOGIN_KEY, DeskOnly, LoginRequired, OrganizersOnly, csrf_is_valid
+from bot.web.security import LOGIN_KEY, AdminsOnly, DeskOnly, LoginRequired, OrganizersOnly, csrf_is_valid
 
 
 def _runtime(request: Request) -> Runtime:
@@ -68,6 +69,16 @@ def _desk_staff(user: StaffDep) -> StaffUser:
 
 
 DeskStaffDep = Annotated[StaffUser, Depends(_desk_staff)]
+
+
+def _admin(user: StaffDep) -> StaffUser:
+    """A signed-in admin: the accounts page."""
+    if user.role != Role.ADMIN:
+        raise AdminsOnly()
+    return user
+
+
+AdminDep = Annotated[StaffUser, Depends(_admin)]
 
 
 def _organizer(user: StaffDep) -> StaffUser:

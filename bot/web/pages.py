@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
-from bot.cases.access import works_at_desk
+from bot.cases.access import organizes, works_at_desk
 from bot.vocabulary import CaseStatus, Category, Channel, Kind, MessageStatus, SignupStatus, Vocabulary
 from bot.web.security import csrf_token
 
@@ -68,6 +68,7 @@ class Interface:
         )
         env.policies["ext.i18n.trimmed"] = True
         env.globals["works_at_desk"] = works_at_desk
+        env.globals["organizes"] = organizes
         self.templates = Jinja2Templates(env=env)
         self.catalogues: dict[str, NullTranslations] = {"en": NullTranslations()}
         for lang in INTERFACE_LANGUAGES[:-1]:

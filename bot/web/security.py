@@ -10,6 +10,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.vocabulary import N_
 from bot.whole_numbers import whole_number
 
 # The login session's token in Starlette's signed cookie (`request.session`): the server keeps its hash
@@ -46,12 +47,35 @@ class LoginRequired(Exception):
     """A page that needs a signed-in staff member: answered with a redirect to the login page."""
 
 
-class DeskOnly(Exception):
-    """A page of the triage desk asked for by an account that does not work there: answered with a 403 page."""
+class Forbidden(Exception):
+    """A page asked for by an account whose role does not reach it: answered with a 403 page saying so.
+
+    `title` and `message` are msgids of the `admin` catalogue.
+    """
+
+    title = N_("Forbidden")
+    message = N_("Your account has no access to this page.")
 
 
-class OrganizersOnly(Exception):
-    """An organizer's page (assemblies, broadcasts) asked for by another account: answered with a 403 page."""
+class DeskOnly(Forbidden):
+    """A page of the triage desk."""
+
+    title = N_("Inbox")
+    message = N_("Your account has no access to the inbox.")
+
+
+class OrganizersOnly(Forbidden):
+    """An organizer's page: assemblies and broadcasts."""
+
+    title = N_("Assemblies")
+    message = N_("Your account has no access to assemblies and broadcasts.")
+
+
+class AdminsOnly(Forbidden):
+    """An admin's page: staff accounts."""
+
+    title = N_("Staff accounts")
+    message = N_("Only admins manage staff accounts.")
 
 
 def csrf_token(request: Request) -> str:
