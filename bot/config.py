@@ -9,7 +9,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.outbound import quiet
-from bot.vocabulary import Channel
+from bot.vocabulary import Channel, Kind
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -97,7 +97,13 @@ class Settings(BaseSettings):
     # numbers, E.164, comma-separated) and must act within the deadline.
     protection_alert_numbers: Annotated[list[str], NoDecode] = Field(default_factory=list)
     protection_alert_channel: Literal[Channel.SMS, Channel.WHATSAPP] = Channel.SMS
-    protection_deadline_hours: int = 24
+    protection_deadline_hours: int = Field(default=24, ge=1)
+    # Response-time targets (bot.cases.targets): a case must be acknowledged, then resolved, this soon after
+    # it came in; RESPONSE_TARGETS overrides them per kind, e.g. `{"need": {"acknowledge_hours": 24,
+    # "resolve_days": 7}}`. Confidential reports are acknowledged within PROTECTION_DEADLINE_HOURS.
+    acknowledge_hours: int = Field(default=48, ge=1)
+    resolve_days: int = Field(default=14, ge=1)
+    response_targets: dict[str, dict[Literal["acknowledge_hours", "resolve_days"], int]] = Field(default_factory=dict)
     send_attempts: int = 5
     send_retry_seconds: list[int] = Field(default_factory=lambda: [10, 60, 300, 900])
     # A send claimed longer ago than this lost its worker: the sweep marks it `unknown` for staff to
@@ -147,6 +153,17 @@ class Settings(BaseSettings):
         """`HH:MM-HH:MM` (may span midnight) or empty: refused at start, not at the first broadcast."""
         quiet.parse(value)
         return value.strip()
+
+    @field_validator("response_targets")
+    @classmethod
+    def _targets_per_kind(cls, value: dict) -> dict:
+        """Refused at start: a misspelt kind would silently keep the defaults."""
+        unknown = [kind for kind in value if not Kind.has(kind)]
+        if unknown:
+            raise ValueError(f"unknown kinds {unknown}: use {[kind.value for kind in Kind]}")
+        if any(hours < 1 for targets in value.values() for hours in targets.values()):
+            raise ValueError("targets are whole hours or days, at least 1")
+        return value
 
     @field_validator("languages", "protection_alert_numbers", mode="before")
     @classmethod

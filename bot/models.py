@@ -3,10 +3,11 @@
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, String, Table, Text, UniqueConstraint, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from bot.search import fold
 from bot.vocabulary import CaseStatus
 
 
@@ -94,6 +95,7 @@ class StaffUser(Base):
     locked_until: Mapped[datetime | None]
     # For /api/v1; only its hash is kept.
     api_token_hash: Mapped[str | None] = mapped_column(String(64))
+    last_login_at: Mapped[datetime | None]
 
     sites: Mapped[list[Site]] = relationship(secondary=staff_site)
 
@@ -192,6 +194,8 @@ class Feedback(Base):
         Index("ix_feedback_kind_inbox", "kind", "created_at", "id"),
         Index("ix_feedback_assignee_inbox", "assignee_id", "created_at", "id"),
         Index("ix_feedback_contact", "contact_id", "created_at"),
+        # The inbox sorted by what is due first.
+        Index("ix_feedback_due", "due_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -226,10 +230,72 @@ class Feedback(Base):
     first_response_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     updated_at: Mapped[datetime | None]
+    # Response-time targets, fixed when the case came in (bot.cases.targets); `due_at` is when its
+    # next step is due: acknowledge_by until it is answered, resolve_by until it is done, then none.
+    acknowledge_by: Mapped[datetime | None]
+    resolve_by: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
+    # The case this one repeats: closed with it, and the person told once.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id", name="fk_feedback_duplicate_of_id"))
+    # `text` folded for word search (bot.search), under the database's full-text index; never a
+    # confidential report's.
+    search_text: Mapped[str | None] = mapped_column(Text)
 
     site: Mapped[Site | None] = relationship()
     contact: Mapped[Contact] = relationship()
     assignee: Mapped["StaffUser | None"] = relationship()
+
+
+@event.listens_for(Feedback.text, "set")
+def _searchable(feedback: Feedback, text: str | None, _old, _initiator) -> None:
+    # Confidential reports keep `text` empty (their text is only encrypted), so nothing of theirs is indexed.
+    feedback.search_text = fold(text)
+
+
+class Partner(Base):
+    """An organisation cases are referred to: what it offers, where, and whom to contact."""
+
+    __tablename__ = "partner"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    # bot.vocabulary.Category codes it can act on.
+    services: Mapped[list[str]] = mapped_column(JSON)
+    contact: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(default=True, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    sites: Mapped[list[Site]] = relationship(secondary=lambda: partner_site)
+
+
+partner_site = Table(
+    "partner_site",
+    Base.metadata,
+    Column("partner_id", ForeignKey("partner.id", ondelete="CASCADE"), primary_key=True),
+    Column("site_id", ForeignKey("site.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Referral(Base):
+    """A case handed to a partner, with the partner's answer: a case may be referred again after a decline."""
+
+    __tablename__ = "referral"
+    __table_args__ = (Index("ix_referral_feedback", "feedback_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"))
+    status: Mapped[str] = mapped_column(String(20))  # bot.vocabulary.ReferralStatus
+    # A confidential report's note lives only in note_encrypted (bot.cases.sealed).
+    note: Mapped[str | None] = mapped_column(Text)
+    note_encrypted: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)  # when it was sent
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", name="fk_referral_created_by_id"))
+    accepted_at: Mapped[datetime | None]
+    declined_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+
+    partner: Mapped[Partner] = relationship()
 
 
 class ProtectionAlert(Base):
@@ -369,6 +435,8 @@ class CannedReply(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(120))
+    # {"fr": "...", "en": "..."}: the title in each interface language, `title` otherwise.
+    titles: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     # {"fr": "...", "bm": "..."}: languages are data.
     texts: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -148,6 +148,15 @@ class BroadcastStatus(Vocabulary):
     DONE = "done", N_("Done")
 
 
+class ReferralStatus(Vocabulary):
+    """A referral as the partner answers it: sent → accepted or declined; accepted → done."""
+
+    SENT = "sent", N_("Sent to the partner")
+    ACCEPTED = "accepted", N_("Accepted by the partner")
+    DECLINED = "declined", N_("Declined by the partner")
+    DONE = "done", N_("Done by the partner")
+
+
 class Callback(Vocabulary):
     """Whether a confidential report's author may be called back."""
 

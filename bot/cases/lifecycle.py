@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from bot.cases import targets
 from bot.cases.access import may_reveal_phone, may_see
 from bot.cases.sealed import seal, tags_of
 from bot.config import Settings
@@ -142,6 +143,7 @@ def _record(
 
 def _changed(feedback: Feedback, now: datetime) -> None:
     feedback.updated_at = now
+    targets.refresh(feedback)
 
 
 def _answered(feedback: Feedback, now: datetime) -> None:
@@ -308,6 +310,7 @@ def code(
     now = utcnow()
     if "kind" in changes:
         feedback.kind = kind
+        targets.set_targets(feedback, desk.settings)
     if "category" in changes:
         feedback.category = category
     if "site" in changes:

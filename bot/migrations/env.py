@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+from bot.db import in_models
 from bot.models import Base
 
 config = context.config
@@ -15,6 +16,7 @@ def run_migrations() -> None:
         context.configure(
             connection=connection,
             target_metadata=Base.metadata,
+            include_object=in_models,
             render_as_batch=connection.dialect.name == "sqlite",
         )
         with context.begin_transaction():
