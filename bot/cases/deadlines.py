@@ -23,6 +23,29 @@ SHOWN = 50
 
 
 @dataclass(frozen=True)
+class Countdown:
+    """How far a due date is, as the pages say it (the `due` macro of `_due.html`)."""
+
+    due_at: datetime
+    overdue: bool
+    hours: int  # whole hours left, or past the deadline; 0 means less than one
+
+    @property
+    def days(self) -> int | None:
+        """Whole days, when hours would be hard to read (two days or more)."""
+        return self.hours // 24 if self.hours >= 48 else None
+
+
+def countdown(due_at: datetime | None, now: datetime) -> Countdown | None:
+    if due_at is None:
+        return None
+    left = due_at - now
+    # Whole hours, rounded down: "due in 4 h" with 4 h 50 left is the safe side, and
+    # "overdue by 2 h" is said only once two full hours have passed.
+    return Countdown(due_at, left <= timedelta(0), int(abs(left) // timedelta(hours=1)))
+
+
+@dataclass(frozen=True)
 class Deadline:
     id: int
     reference: str
@@ -53,13 +76,8 @@ class ProtectionAlerts:
 def deadline(
     feedback_id: int, reference: str, category: str | None, created_at: datetime, hours: int, now: datetime
 ) -> Deadline:
-    due_at = created_at + timedelta(hours=hours)
-    left = due_at - now
-    overdue = left <= timedelta(0)
-    # Whole hours, rounded down: "due in 4 h" with 4 h 50 left is the safe side, and
-    # "overdue by 2 h" is said only once two full hours have passed.
-    whole = int(abs(left) // timedelta(hours=1))
-    return Deadline(feedback_id, reference, category, created_at, due_at, overdue, whole)
+    due = countdown(created_at + timedelta(hours=hours), now)
+    return Deadline(feedback_id, reference, category, created_at, due.due_at, due.overdue, due.hours)
 
 
 def protection_alerts(
