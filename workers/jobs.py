@@ -7,6 +7,7 @@ work, so a job that is lost is found again by the sweep.
 from bot.broadcasts.control import start_due
 from bot.cases.intake import take_in
 from bot.cases.protection import alert_protection as _alert_protection
+from bot.cases.protection import remind_overdue
 from bot.conversation.state import purge_expired
 from bot.db import transaction
 from bot.outbound.drain import drain
@@ -22,6 +23,11 @@ def intake_feedback(feedback_id: int) -> bool:
 def alert_protection(feedback_id: int) -> int:
     """Alert the protection focal points of a confidential report, once: store its messages and mark it done."""
     return _alert_protection(get_runtime(), feedback_id)
+
+
+def remind_overdue_reports() -> int:
+    """Alert the focal points again of each confidential report not acknowledged in time, once per report."""
+    return remind_overdue(get_runtime())
 
 
 def send_message(message_id: int) -> str:

@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from bot.config import Settings
 from bot.handover import INTAKE_QUEUE, LANE_QUEUES
 from bot.vocabulary import Lane
-from workers.jobs import purge_expired_state, send_assembly_reminders, start_due_broadcasts, sweep_intake
+from workers.jobs import (
+    purge_expired_state,
+    remind_overdue_reports,
+    send_assembly_reminders,
+    start_due_broadcasts,
+    sweep_intake,
+)
 
 
 @dataclass(frozen=True)
@@ -27,4 +33,6 @@ PERIODIC = (
     Periodic(start_due_broadcasts, LANE_QUEUES[Lane.BULK], lambda settings: settings.sweep_interval_seconds),
     # Assembly reminders due now (ASSEMBLY_REMINDER_HOURS before each), stored once per person and reminder.
     Periodic(send_assembly_reminders, INTAKE_QUEUE, lambda settings: settings.sweep_interval_seconds),
+    # Confidential reports past their deadline and still not acknowledged: the focal points are told again, once.
+    Periodic(remind_overdue_reports, INTAKE_QUEUE, lambda settings: settings.sweep_interval_seconds),
 )

@@ -1,4 +1,5 @@
-"""The dashboard: what came in, week by week; what is still open; how fast the teams answer.
+"""The dashboard: what came in, week by week; what is still open; how fast the teams answer; how the
+response-time targets were met, per site and month; referrals by their partner's answer.
 
 Every number is counted from rows that went through `visible`, so a user never sees a count
 of what they may not read (confidential reports for triage, other sites for a site-bound
@@ -14,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
@@ -22,13 +23,19 @@ from sqlalchemy import select
 from bot.admin.charts import Series, Table, stacked_bars
 from bot.cases.access import visible
 from bot.cases.deadlines import protection_alerts
-from bot.models import Feedback, Site, StaffUser, utcnow
-from bot.vocabulary import DONE, Category, Kind
+from bot.cases.targets import MonthTally, Tally, timeliness
+from bot.models import Feedback, Referral, Site, StaffUser, utcnow
+from bot.vocabulary import DONE, Category, Kind, ReferralStatus
 from bot.web.deps import DbDep, DeskStaffDep, InterfaceDep, SettingsDep
 
 router = APIRouter(prefix="/admin")
 
 WEEKS = 12
+# Months of the on-time tables, the newest first; and how many rows a month has for its sites at
+# most: beyond that, the busiest ones and one row adding up the others, so that the page stays
+# small with 100 sites.
+MONTHS = 6
+SITES_SHOWN = 8
 MEDIAN_WINDOW = timedelta(days=30)
 # Open cases by age: (key, upper bound); the last has none.
 AGE_BUCKETS = (
@@ -185,17 +192,108 @@ def dashboard_numbers(db, user: StaffUser, now: datetime, zone: ZoneInfo, lang: 
     }
 
 
+@dataclass(frozen=True)
+class Share:
+    """How many of the settled steps were on time, as the page says it."""
+
+    met: int
+    of: int
+
+    def text(self, lang: str) -> str:
+        return format_percent(self.met / self.of, locale=lang) if self.of else "—"
+
+
+@dataclass(frozen=True)
+class SiteRow:
+    key: str  # the site id, "none" or "others": the row's data-site
+    label: str
+    tally: Tally
+
+    @property
+    def acknowledged(self) -> Share:
+        return Share(self.tally.acknowledged_on_time, self.tally.acknowledgements)
+
+    @property
+    def resolved(self) -> Share:
+        return Share(self.tally.resolved_on_time, self.tally.resolutions)
+
+
+@dataclass(frozen=True)
+class MonthRows:
+    key: str  # e.g. 2026-11 (also valid in <time datetime>)
+    label: str
+    rows: list[SiteRow]
+    total: SiteRow
+
+
+def month_rows(month: MonthTally, site_labels: dict, site_order: list, lang: str, _: Callable[[str], str]) -> MonthRows:
+    """One month's table: its sites in menu order, or the busiest SITES_SHOWN and the rest in one row."""
+    order = {site_id: index for index, site_id in enumerate(site_order)}
+    shown = sorted(month.sites, key=lambda site_id: (order.get(site_id, len(order)), str(site_id)))
+    others = []
+    if len(shown) > SITES_SHOWN:
+        busiest = set(sorted(shown, key=lambda site_id: -month.sites[site_id].cases)[: SITES_SHOWN - 1])
+        others = [site_id for site_id in shown if site_id not in busiest]
+        shown = [site_id for site_id in shown if site_id in busiest]
+    rows = [
+        SiteRow(
+            "none" if site_id is None else str(site_id), site_labels.get(site_id, str(site_id)), month.sites[site_id]
+        )
+        for site_id in shown
+    ]
+    if others:
+        label = _("%(count)s other sites") % {"count": len(others)}
+        rows.append(SiteRow("others", label, sum((month.sites[site_id] for site_id in others), Tally())))
+    return MonthRows(
+        key=month.first_day.strftime("%Y-%m"),
+        label=format_date(month.first_day, "LLLL yyyy", locale=lang),
+        rows=rows,
+        total=SiteRow("total", _("Total"), month.total),
+    )
+
+
+def referrals_by_status(db, user: StaffUser) -> Counter:
+    """Cases by the status of their latest referral, counted through `visible`."""
+    latest: dict[int, str] = {}
+    rows = db.execute(
+        visible(
+            select(Referral.feedback_id, Referral.status).join(Feedback, Feedback.id == Referral.feedback_id), user
+        ).order_by(Referral.created_at, Referral.id)
+    )
+    for feedback_id, status in rows:
+        latest[feedback_id] = status
+    return Counter(latest.values())
+
+
+def target_numbers(db, user: StaffUser, now: datetime, zone: ZoneInfo, lang: str, _: Callable[[str], str]) -> dict:
+    """What the page says of the response-time targets and of referrals."""
+    report = timeliness(db, user, now, zone, MONTHS)
+    sites = db.execute(select(Site.id, Site.name).order_by(Site.position, Site.name)).all()
+    site_labels = {site_id: name for site_id, name in sites} | {None: _("No site")}
+    referrals = referrals_by_status(db, user)
+    return {
+        "on_time": [month_rows(month, site_labels, [s for s, _n in sites], lang, _) for month in report.months],
+        "open_now": report.open_now,
+        "overdue_now": report.overdue_now,
+        "months": MONTHS,
+        "referrals": [(status, _(status.label), referrals[status]) for status in ReferralStatus],
+        "referrals_total": sum(referrals.values()),
+    }
+
+
 @router.get("/dashboard")
 def dashboard(
     request: Request, user: DeskStaffDep, db: DbDep, settings: SettingsDep, interface: InterfaceDep
 ) -> Response:
     lang = interface.language(request)
     now = utcnow()
-    numbers = dashboard_numbers(db, user, now, ZoneInfo(settings.timezone), lang, interface.gettext(request))
+    zone, gettext = ZoneInfo(settings.timezone), interface.gettext(request)
+    numbers = dashboard_numbers(db, user, now, zone, lang, gettext)
     return interface.render(
         request,
         "dashboard.html",
         weeks=WEEKS,
         protection_alerts=protection_alerts(db, user, settings, now),
         **numbers,
+        **target_numbers(db, user, now, zone, lang, gettext),
     )

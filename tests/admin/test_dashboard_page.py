@@ -7,8 +7,11 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import insert, select, update
 
+from bot.admin import dashboard as dashboard_module
+from bot.cases.targets import set_targets
 from bot.db import transaction
-from bot.models import Contact, Feedback, Site, utcnow
+from bot.models import Contact, Feedback, Partner, Referral, Site, utcnow
+from tests import domain_support as rows
 from tests.admin_support import log_in, make_staff, submit_complaint
 
 CONFIDENTIAL = ("Bonjour", "1", "1", "4", "1", "0", "3")  # violence, nothing more said, no call back
@@ -79,6 +82,16 @@ def feedback_ids(runtime, **where) -> list[int]:
 def set_rows(runtime, ids, **values) -> None:
     with transaction(runtime.database) as db:
         db.execute(update(Feedback).where(Feedback.id.in_(ids)).values(**values))
+
+
+def arrived(runtime, ids, ago: timedelta, **values) -> None:
+    """These cases came in `ago`, with the targets the intake fixed then (and `values` since)."""
+    with transaction(runtime.database) as db:
+        for feedback in db.scalars(select(Feedback).where(Feedback.id.in_(ids))):
+            feedback.created_at = utcnow() - ago
+            for name, value in values.items():
+                setattr(feedback, name, value)
+            set_targets(feedback, runtime.settings)
 
 
 @pytest.fixture
@@ -213,9 +226,7 @@ def panel_item(html: str, reference: str) -> str:
     return re.search(rf'<li data-reference="{reference}".*?</li>', html, re.S).group(0)
 
 
-def test_open_confidential_reports_count_down_to_their_deadline_for_protection_only(
-    client, make_phone, runtime, staff
-):
+def test_open_confidential_reports_count_down_to_their_deadline_for_protection_only(client, make_phone, runtime, staff):
     make_phone("+22370000041").converse("Bonjour", "1", "1", "4", "1", "Mon voisin me frappe", "3")
     make_phone("+22370000042").converse(*CONFIDENTIAL)
     make_phone("+22370000043").converse(*CONFIDENTIAL)
@@ -223,9 +234,9 @@ def test_open_confidential_reports_count_down_to_their_deadline_for_protection_o
     due, late, done = feedback_ids(runtime, kind="confidential")
     now = utcnow()
     # Deadline 24 h: 5 h 30 left; 2 h 30 past; and one already resolved.
-    set_rows(runtime, [due], created_at=now - timedelta(hours=18, minutes=30))
-    set_rows(runtime, [late], created_at=now - timedelta(hours=26, minutes=30))
-    set_rows(runtime, [done], created_at=now - timedelta(hours=30), status="resolved", resolved_at=now)
+    arrived(runtime, [due], timedelta(hours=18, minutes=30))
+    arrived(runtime, [late], timedelta(hours=26, minutes=30))
+    arrived(runtime, [done], timedelta(hours=30), status="resolved", first_response_at=now, resolved_at=now)
     with runtime.database() as db:
         due_ref, late_ref, done_ref = (db.get(Feedback, i).reference for i in (due, late, done))
 
@@ -252,29 +263,49 @@ def test_under_an_hour_and_over_two_days_are_said_in_words(client, make_phone, r
     for index in range(3):
         make_phone(f"+2237000005{index}").converse(*CONFIDENTIAL)
     first, second, third = feedback_ids(runtime, kind="confidential")
-    now = utcnow()
-    set_rows(runtime, [first], created_at=now - timedelta(hours=23, minutes=30))
-    set_rows(runtime, [second], created_at=now - timedelta(hours=24, minutes=20))
-    set_rows(runtime, [third], created_at=now - timedelta(hours=100))
+    arrived(runtime, [first], timedelta(hours=23, minutes=30))
+    arrived(runtime, [second], timedelta(hours=24, minutes=20))
+    arrived(runtime, [third], timedelta(hours=100))
     html = dashboard(client, "fanta@ong.ml")
     assert "due in less than 1 h" in html and "overdue by less than 1 h" in html
     assert "overdue by 3 days" in html
 
 
-def test_the_deadline_follows_the_setting(client, phone, runtime, staff, monkeypatch):
+@pytest.fixture
+def two_day_deadline(reconfigure):
+    reconfigure(PROTECTION_DEADLINE_HOURS="48")
+
+
+def test_the_deadline_follows_the_setting_in_force_when_the_report_came_in(
+    two_day_deadline, client, phone, runtime, staff, monkeypatch
+):
     phone.converse(*CONFIDENTIAL)
-    set_rows(runtime, feedback_ids(runtime), created_at=utcnow() - timedelta(hours=3, minutes=30))
-    monkeypatch.setattr(client.app.state.runtime.settings, "protection_deadline_hours", 48)
+    arrived(runtime, feedback_ids(runtime), timedelta(hours=3, minutes=30))
+    assert "due in 44 h" in dashboard(client, "fanta@ong.ml")
+    # A later change of the setting leaves the reports already taken in as they were.
+    monkeypatch.setattr(client.app.state.runtime.settings, "protection_deadline_hours", 24)
     assert "due in 44 h" in dashboard(client, "fanta@ong.ml")
 
 
 def test_the_page_stays_small_with_realistic_data(client, runtime, staff):
-    """Twelve weeks of a busy line: 5 sites, every kind and category, about 300 submissions a week."""
+    """Twelve weeks of a busy line: 45 sites, every kind and category, about 300 submissions a week, with targets."""
     categories = (
-        "shelter", "water_sanitation", "health", "food", "security", "documents", "education", "livelihoods", "other"
+        "shelter",
+        "water_sanitation",
+        "health",
+        "food",
+        "security",
+        "documents",
+        "education",
+        "livelihoods",
+        "other",
     )
     now = utcnow()
     with transaction(runtime.database) as db:
+        db.add_all(
+            Site(slug=f"site-{n}", name=f"Site de déplacés n° {n}", region="Mopti", position=10 + n) for n in range(40)
+        )
+        db.flush()
         sites = list(db.scalars(select(Site.id)))
         contact = Contact(phone_hash="x" * 64, consent="accepted")
         db.add(contact)
@@ -302,6 +333,14 @@ def test_the_page_stays_small_with_realistic_data(client, runtime, staff):
                     first_response_at=now - timedelta(hours=index * 83 % (12 * 7 * 24)) + timedelta(hours=index % 50),
                 )
             )
+            if kind != "assembly":  # the targets the intake fixes
+                came = rows[-1]["created_at"]
+                acknowledge_by, resolve_by = (
+                    came + timedelta(hours=24 if kind == "confidential" else 48),
+                    came + timedelta(days=14),
+                )
+                due = None if rows[-1]["status"] == "resolved" else resolve_by
+                rows[-1].update(acknowledge_by=acknowledge_by, resolve_by=resolve_by, due_at=due)
         db.execute(insert(Feedback), rows)
 
     client.cookies.clear()
@@ -310,3 +349,150 @@ def test_the_page_stays_small_with_realistic_data(client, runtime, staff):
     assert response.status_code == 200
     assert len(response.content) < 100_000, len(response.content)
     assert response.text.count("<svg") == 3
+    # Each month lists its busiest sites and adds up the others.
+    assert response.text.count('class="on-time"') == response.text.count('data-site="others"') >= 3
+
+
+# --- response-time targets and referrals ------------------------------------------------------------
+
+
+class OnTime(HTMLParser):
+    """The on-time tables as read: {table id: {row label: [cell texts]}}, and the page's captions."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.tables: dict[str, dict[str, list[str]]] = {}
+        self.captions: list[str] = []
+        self._table = self._row = self._cell = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table" and attrs.get("id", "").startswith(("on-time-", "referrals-")):
+            self._table = self.tables.setdefault(attrs["id"], {})
+        elif self._table is not None and tag == "tr":
+            self._row = []
+        elif self._table is not None and tag in ("td", "th", "caption"):
+            self._cell = []
+        elif tag == "br" and self._cell is not None:
+            self._cell.append(" ")  # a line break, as read
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th", "caption") and self._cell is not None:
+            text = " ".join("".join(self._cell).split())
+            self._cell = None
+            if tag == "caption":
+                self.captions.append(text)
+            elif self._row is not None:
+                self._row.append(text)
+        elif tag == "tr" and self._row is not None:
+            self._table[self._row[0]] = self._row[1:]
+            self._row = None
+        elif tag == "table":
+            self._table = None
+
+
+@pytest.fixture
+def measured(runtime):
+    """Cases that came in three days ago, each with its targets (48 h, 14 days; 24 h for the report), and referrals."""
+    now = utcnow()
+    came = now - timedelta(days=3)
+    with transaction(runtime.database) as db:
+        contact = rows.person(db, runtime.vault)
+        partner = Partner(name="ONG Eau", services=["water_sanitation"])
+        db.add(partner)
+
+        def case(site, kind="complaint", answered=None, resolved=None, status="new", referrals=()):
+            feedback = rows.case(
+                db,
+                contact,
+                "x",
+                kind=kind,
+                vault=runtime.vault,
+                site_slug=site,
+                created_at=came,
+                status=status,
+                first_response_at=came + timedelta(hours=answered) if answered is not None else None,
+                resolved_at=came + timedelta(hours=resolved) if resolved is not None else None,
+            )
+            set_targets(feedback, runtime.settings)
+            for minutes, referral_status in enumerate(referrals):
+                db.add(
+                    Referral(
+                        feedback_id=feedback.id,
+                        partner=partner,
+                        status=referral_status,
+                        created_at=came + timedelta(minutes=minutes),
+                    )
+                )
+            return feedback
+
+        case("niamana", answered=2, resolved=10, status="resolved", referrals=("sent", "accepted"))
+        case("niamana", answered=50, status="in_progress")  # acknowledged late; 11 days left to resolve it
+        case("niamana")  # never acknowledged: late, overdue now
+        case("sogoniko", answered=1, status="acknowledged", referrals=("declined",))
+        case(None, kind="confidential", referrals=("done",))  # its 24 h are over
+        case("niamana", kind="assembly")  # a sign-up: no targets
+    return came.strftime("%Y-%m")
+
+
+def test_the_share_of_cases_acknowledged_and_resolved_on_time_per_site_and_month(client, measured, runtime, staff):
+    month = f"on-time-{measured}"
+    make_staff(runtime, "kadi@ong.ml", "triage", sites=("sogoniko",))
+
+    triage_html = dashboard(client, "awa@ong.ml")
+    triage = OnTime(triage_html)
+    assert triage.tables[month] == {
+        "Site": ["Acknowledged on time", "Resolved on time", "Still open"],
+        "Niamana (3 cases)": ["33% 1 of 3", "100% 1 of 1", "2 1 overdue"],
+        "Sogoniko (1 case)": ["100% 1 of 1", "—", "1"],  # nothing to resolve by now yet
+        "Total (4 cases)": ["50% 2 of 4", "100% 1 of 1", "3 1 overdue"],
+    }
+    assert "3 open cases with a target." in triage_html and "1 is overdue now." in triage_html
+    assert triage.tables["referrals-by-status"] == {
+        "Status": ["Number of cases"],
+        "Sent to the partner": ["0"],
+        "Accepted by the partner": ["1"],  # its latest referral
+        "Declined by the partner": ["1"],
+        "Done by the partner": ["0"],
+        "Total": ["2"],
+    }
+
+    for email in ("fanta@ong.ml", "moussa@ong.ml"):
+        html = dashboard(client, email)
+        page = OnTime(html)
+        assert page.tables[month]["No site (1 case)"] == ["0% 0 of 1", "—", "1 1 overdue"]
+        assert page.tables[month]["Total (5 cases)"] == ["40% 2 of 5", "100% 1 of 1", "4 2 overdue"]
+        assert "2 are overdue now." in html
+        assert page.tables["referrals-by-status"]["Done by the partner"] == ["1"]
+
+    bound = OnTime(dashboard(client, "kadi@ong.ml"))
+    assert bound.tables[month] == {
+        "Site": ["Acknowledged on time", "Resolved on time", "Still open"],
+        "Sogoniko (1 case)": ["100% 1 of 1", "—", "1"],  # one site: no total row
+    }
+    assert bound.tables["referrals-by-status"]["Total"] == ["1"]
+
+    in_french = OnTime(dashboard(client, "awa@ong.ml", lang="fr"))
+    assert in_french.tables[month]["Niamana (3 cas)"][0].replace("\u202f", " ").replace("\xa0", " ") == "33 % 1 sur 3"
+
+
+def test_without_cases_or_referrals_the_sections_say_so(client, staff):
+    html = dashboard(client, "awa@ong.ml")
+    assert "No case with a target in these 6 months." in html
+    assert "No case has been referred to a partner." in html and "0 open cases with a target." in html
+
+
+def test_with_many_sites_each_month_lists_the_busiest_and_adds_up_the_others(
+    client, measured, runtime, staff, monkeypatch
+):
+    monkeypatch.setattr(dashboard_module, "SITES_SHOWN", 2)
+    page = OnTime(dashboard(client, "moussa@ong.ml"))
+    table = page.tables[f"on-time-{measured}"]
+    assert list(table) == ["Site", "Niamana (3 cases)", "2 other sites (2 cases)", "Total (5 cases)"]
+    # Sogoniko and the report without a site, added up.
+    assert table["2 other sites (2 cases)"] == ["50% 1 of 2", "—", "2 1 overdue"]
