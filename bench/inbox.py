@@ -1,15 +1,19 @@
 """The triage inbox over a million submissions, on SQLite and on PostgreSQL.
 
     .venv/bin/python bench/inbox.py [--rows 1000000] [--repeat 10] [--backends sqlite,postgresql]
+        [--postgresql-url URL]     (or BENCH_DATABASE_URL=URL: an empty scratch database of your own)
 
-For each backend: a fresh database (a temporary SQLite file; on PostgreSQL a database of its own,
-`baro_bench_inbox` on 127.0.0.1:5432 as user `postgres`, created and dropped by this script, and
-skipped with a message when the server cannot be reached), migrated with `bot.db.upgrade`, filled
-with --rows feedback rows from a few thousand contacts in bulk (plain dict rows: executemany
-batches on SQLite, COPY on PostgreSQL), a realistic mix of kinds, categories, sites, statuses and
-channels, about 1 % confidential. Then the real app (`create_app`, through Starlette's TestClient,
-signed in through the real login form) serves GET /admin/inbox, --repeat times per case and user,
-and the script prints p50/p95 per case, the fill time, and the query plan of the first page.
+For each backend: a fresh database (a temporary SQLite file; on PostgreSQL the empty database
+--postgresql-url names, emptied again at the end, or else a database of its own, `baro_bench_inbox`
+on 127.0.0.1:5432 as user `postgres`, created and dropped by this script; skipped with a message
+when the server cannot be reached), migrated with `bot.db.upgrade`, filled with --rows feedback rows
+from a few thousand contacts in bulk (plain dict rows: executemany batches on SQLite, COPY on
+PostgreSQL), a realistic mix of kinds, categories, sites, statuses and channels, about 1 %
+confidential, due dates and folded search text as intake sets them, and referrals. Then the real
+app (`create_app`, through Starlette's TestClient, signed in through the real login form) serves
+GET /admin/inbox, --repeat times per case and user, and the script prints p50/p95 per case, the
+fill time, the query layer's own times for the searches (the page and the count apart), and the
+query plan of the first page and of a search.
 """
 
 import argparse
@@ -27,6 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -34,15 +39,16 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from bot.accounts import create_user  # noqa: E402
 from bot.app import create_app  # noqa: E402
-from bot.cases.queries import Filters, feedback_page  # noqa: E402
+from bot.cases.queries import Filters, count_feedback, feedback_page  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.db import make_engine, make_sessionmaker, transaction, upgrade  # noqa: E402
-from bot.models import Contact, Feedback, Site, StaffUser  # noqa: E402
+from bot.models import Contact, Feedback, Partner, Referral, Site, StaffUser  # noqa: E402
 from bot.references import ALPHABET, LENGTH  # noqa: E402
+from bot.search import fold  # noqa: E402
 from bot.seed import seed_places  # noqa: E402
 from bot.vault import Vault  # noqa: E402
 
@@ -50,7 +56,7 @@ PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_BENCH_DB = "baro_bench_inbox"
 PASSWORD = "bench password, long enough"
 CONTACTS = 3000
-RARE = "xylophone"  # in no text: a search for it reads every row it may see
+RARE = "xylophone"  # in no text: the index answers at once (a LIKE '%…%' used to read every row)
 
 KINDS = [("complaint", 55), ("need", 35), ("assembly", 9), ("confidential", 1)]
 CATEGORIES = {
@@ -79,7 +85,11 @@ TEXTS = [
     "Dumuni ma se an ma tile {n}",
     "An ka so tɔ bɛ ka ji bɔ",
     "Lampe solaire en panne au bloc {b}",
+    "Denmisɛnw tɛ se ka taa lakɔli la bloc {b}",
 ]
+OPEN = {"new", "acknowledged", "in_progress", "referred"}
+REFERRAL_STATUSES = [("sent", 30), ("accepted", 40), ("declined", 10), ("done", 20)]
+PARTNERS = ["Croix-Rouge malienne", "Plan Mali", "Médecins du Monde", "NRC Mali", "Tassaght"]
 
 
 def weighted(pairs):
@@ -99,9 +109,11 @@ def reference(i: int) -> str:
 
 
 def rows(
-    count: int, contact_ids: list[int], site_ids: dict[str, int], staff_ids: list[int], vault: Vault
+    count: int, contact_ids: list[int], site_ids: dict[str, int], staff_ids: list[int], vault: Vault,
+    referred: list[int],
 ) -> Iterator[dict]:
-    """`count` feedback rows over the last three years, oldest first (ids follow time, as in life)."""
+    """`count` feedback rows over the last three years, oldest first (ids follow time, as in life, from 1 in a
+    fresh database); appends to `referred` the position of each row referred to a partner."""
     rng = random.Random(20261122)
     kinds, kind_w = weighted(KINDS)
     sites, site_w = weighted(SITES)
@@ -124,6 +136,16 @@ def rows(
             kind = picked_kinds[j]
             confidential = kind == "confidential"
             body = rng.choice(TEXTS).format(b=rng.choice("ABCDEFGH"), n=rng.randint(2, 30))
+            created_at = start + timedelta(seconds=i * step + rng.random() * step * 0.9)
+            status = picked_status[j]
+            # The targets intake sets (bot.cases.targets, default settings): due_at is the next step's.
+            acknowledge_by = created_at + timedelta(hours=24 if confidential else 48)
+            resolve_by = created_at + timedelta(days=14)
+            due_at = None
+            if kind != "assembly" and status in OPEN:
+                due_at = acknowledge_by if status == "new" else resolve_by
+            if status == "referred" or (status == "resolved" and rng.random() < 0.05):
+                referred.append(i)
             yield {
                 "reference": reference(i),
                 "kind": kind,
@@ -132,15 +154,20 @@ def rows(
                 "language": picked_lang[j],
                 "channel": picked_channel[j],
                 "text": None if confidential else body,
-                "status": picked_status[j],
+                "status": status,
                 "confidential": confidential,
                 "text_encrypted": rng.choice(sealed) if confidential else None,
                 "callback": rng.choice(["this_number", "no"]) if confidential else None,
                 "contact_id": rng.choice(contact_ids),
-                "created_at": start + timedelta(seconds=i * step + rng.random() * step * 0.9),
+                "created_at": created_at,
                 "ready_at": None,
                 "assignee_id": rng.choice(staff_ids) if rng.random() < 0.5 else None,
                 "tags": ["urgent"] if rng.random() < 0.05 else None,
+                # Bulk rows skip the ORM event that folds `text`: fold it here, as intake would.
+                "search_text": None if confidential else fold(body),
+                "acknowledge_by": acknowledge_by if kind != "assembly" else None,
+                "resolve_by": resolve_by if kind != "assembly" else None,
+                "due_at": due_at,
             }
 
 
@@ -161,6 +188,32 @@ def batches(iterable: Iterator[dict], size: int) -> Iterator[list[dict]]:
 @contextmanager
 def sqlite_database(directory: Path) -> Iterator[str]:
     yield f"sqlite:///{directory / 'inbox.sqlite3'}"
+
+
+@contextmanager
+def scratch_database(url: str) -> Iterator[str | None]:
+    """The empty PostgreSQL database `url` names (yours: `createdb baro_bench`), emptied again at the end."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            tables = connection.scalar(text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"))
+    except Exception as error:
+        print(f"postgresql: skipped, {url} is not reachable ({type(error).__name__}: {str(error).strip()[:120]})")
+        engine.dispose()
+        yield None
+        return
+    if tables:
+        print(f"postgresql: skipped, {url} is not empty ({tables} tables): give the bench a database of its own")
+        engine.dispose()
+        yield None
+        return
+    try:
+        yield url
+    finally:
+        with engine.begin() as connection:  # it was empty: leave it so, for the next run
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
 
 
 @contextmanager
@@ -189,7 +242,7 @@ def postgresql_database() -> Iterator[str | None]:
         admin.dispose()
 
 
-def fill(url: str, count: int, vault: Vault) -> dict:
+def fill(url: str, count: int, vault: Vault, analyze: bool = False) -> dict:
     """Sites, staff, contacts and `count` feedback rows; returns what the measurements need."""
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
@@ -214,7 +267,8 @@ def fill(url: str, count: int, vault: Vault) -> dict:
             ],
         )
         contact_ids = list(connection.scalars(select(Contact.id)))
-    generated = rows(count, contact_ids, site_ids, staff_ids, vault)
+    referred: list[int] = []
+    generated = rows(count, contact_ids, site_ids, staff_ids, vault, referred)
     started = time.perf_counter()
     if engine.dialect.name == "postgresql":
         columns = _COLUMNS
@@ -224,12 +278,24 @@ def fill(url: str, count: int, vault: Vault) -> dict:
                     row["tags"] = json.dumps(row["tags"]) if row["tags"] is not None else None
                     copy.write_row([row[c] for c in columns])
             raw.commit()
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE feedback"))  # what autovacuum does soon after a bulk load
     else:
         with engine.begin() as connection:
+            # The FTS5 index row by row (the trigger) would take most of the load: built once at the end instead,
+            # the trigger put back as the migration made it.
+            trigger = connection.scalar(text("SELECT sql FROM sqlite_master WHERE name = 'feedback_search_insert'"))
+            connection.execute(text("DROP TRIGGER feedback_search_insert"))
             for chunk in batches(generated, 20_000):
                 connection.execute(insert(Feedback), chunk)
+            connection.execute(text("INSERT INTO feedback_search(feedback_search) VALUES ('rebuild')"))
+            connection.execute(text(trigger))
+    refer(engine, referred, site_ids)
+    if engine.dialect.name == "sqlite" and analyze:
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE"))  # statistics the app does not gather today (see README)
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for name in ("feedback", "referral"):
+                connection.execute(text(f"VACUUM ANALYZE {name}"))  # what autovacuum does soon after a bulk load
     fill_seconds = time.perf_counter() - started
     with sessions() as db:
         middle = db.scalar(select(Feedback.reference).where(Feedback.id == count // 2))
@@ -238,9 +304,38 @@ def fill(url: str, count: int, vault: Vault) -> dict:
     return {"users": users, "fill_seconds": fill_seconds, "reference": middle, "total": total}
 
 
+def refer(engine, referred: list[int], site_ids: dict[str, int]) -> None:
+    """A few partners, and one referral for each referred row (a second one, after a decline, for some)."""
+    rng = random.Random(11)
+    statuses, weights = weighted(REFERRAL_STATUSES)
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(Partner),
+            [{"name": name, "services": ["health"], "contact": "", "active": True, "created_at": now}
+             for name in PARTNERS],
+        )
+        partner_ids = list(connection.scalars(select(Partner.id)))
+        first_id = connection.scalar(select(func.min(Feedback.id)))  # ids follow the rows' positions from here
+
+        def referrals():
+            for i in referred:
+                status = rng.choices(statuses, weights)[0]
+                at = now - timedelta(days=rng.randint(1, 900))
+                yield {"feedback_id": first_id + i, "partner_id": rng.choice(partner_ids), "status": status,
+                       "note": None, "created_at": at}
+                if status == "declined" and rng.random() < 0.5:
+                    yield {"feedback_id": first_id + i, "partner_id": rng.choice(partner_ids), "status": "accepted",
+                           "note": None, "created_at": at + timedelta(days=2)}
+
+        for chunk in batches(referrals(), 20_000):
+            connection.execute(insert(Referral), chunk)
+
+
 _COLUMNS = [
     "reference", "kind", "category", "site_id", "language", "channel", "text", "status", "confidential",
     "text_encrypted", "callback", "contact_id", "created_at", "ready_at", "assignee_id", "tags",
+    "search_text", "acknowledge_by", "resolve_by", "due_at",
 ]
 
 
@@ -280,23 +375,66 @@ def measure(client: TestClient, url: str, repeat: int) -> tuple[list[float], int
     return times, size, items
 
 
-def cases(client: TestClient, reference: str) -> list[tuple[str, str]]:
-    url = "/admin/inbox"
-    year_ago = (datetime.now(UTC) - timedelta(days=365)).date().isoformat()
+def fifth_page(client: TestClient, url: str) -> str:
     for _ in range(4):
         url = older_link(client.get(url).text)
+    return url
+
+
+def searches(reference: str) -> list[tuple[str, dict]]:
+    """The searches timed through the page and through the query layer alone."""
+    return [
+        (f"q={RARE} (matches nothing)", {"q": RARE}),
+        ("q=forage (common word)", {"q": "forage"}),
+        ("q=ecole (finds école)", {"q": "ecole"}),
+        ("q=denmisenw (finds denmisɛnw)", {"q": "denmisenw"}),
+        ("q=bloc latr (two words, prefix)", {"q": "bloc latr"}),
+        ("q=<reference>", {"q": reference.lower()}),
+        ("site=gao&q=forage (filter + word)", {"site": "gao", "q": "forage"}),
+        (f"status=new&q={RARE}", {"status": "new", "q": RARE}),
+    ]
+
+
+def cases(client: TestClient, reference: str) -> list[tuple[str, str]]:
+    year_ago = (datetime.now(UTC) - timedelta(days=365)).date().isoformat()
     return [
         ("first page", "/admin/inbox"),
         ("status=new", "/admin/inbox?status=new"),
         ("site=gao", "/admin/inbox?site=gao"),
-        ("page 5 (cursor)", url),
+        ("page 5 (cursor)", fifth_page(client, "/admin/inbox")),
+        ("sort=oldest", "/admin/inbox?sort=oldest"),
+        ("sort=due", "/admin/inbox?sort=due"),
+        ("sort=due, page 5 (cursor)", fifth_page(client, "/admin/inbox?sort=due")),
+        ("referral=any", "/admin/inbox?referral=any"),
+        ("referral=declined (latest)", "/admin/inbox?referral=declined"),
         ("category=livelihoods (~3 %)", "/admin/inbox?category=livelihoods"),
         ("category=threat (confidential only)", "/admin/inbox?category=threat"),
         ("one day, a year ago", f"/admin/inbox?date_from={year_ago}&date_to={year_ago}"),
-        ("q=forage (common word)", "/admin/inbox?q=forage"),
-        (f"q={RARE} (no match: scans)", f"/admin/inbox?q={RARE}"),
-        ("q=<reference>", f"/admin/inbox?q={reference.lower()}"),
+        *[(name, "/admin/inbox?" + urlencode(params)) for name, params in searches(reference)],
     ]
+
+
+def query_times(url: str, user_id: int, reference: str, repeat: int) -> list[tuple[str, float, float, float, float]]:
+    """The query layer alone, for each search: p50/p95 of a page (feedback_page) and of its count (count_feedback)."""
+    engine = make_engine(url)
+    results = []
+    with make_sessionmaker(engine)() as db:
+        user = db.get(StaffUser, user_id)
+        for name, params in searches(reference):
+            filters = Filters.parse(params)
+            timings = {"page": [], "count": []}
+            for run in range(repeat + 1):
+                for what, call in (("page", feedback_page), ("count", count_feedback)):
+                    started = time.perf_counter()
+                    call(db, user, filters)
+                    if run:  # the first run warms the caches
+                        timings[what].append((time.perf_counter() - started) * 1000)
+                db.expunge_all()
+            page, count = timings["page"], timings["count"]
+            results.append((name, statistics.median(page), percentile(page, 95),
+                            statistics.median(count), percentile(count, 95)))
+    engine.dispose()
+    return results
 
 
 def explain(url: str, user_id: int, filters: Filters) -> str:
@@ -335,7 +473,7 @@ def run_backend(name: str, url: str, args, directory: Path) -> list[tuple]:
     vault_key = secrets.token_urlsafe(32)
     print(f"\n{name}: migrating and filling {args.rows:,} rows…", flush=True)
     upgrade(url)
-    filled = fill(url, args.rows, Vault(vault_key))
+    filled = fill(url, args.rows, Vault(vault_key), analyze=args.sqlite_analyze)
     print(f"{name}: {filled['total']:,} feedback rows in {filled['fill_seconds']:.1f} s "
           f"({filled['total'] / filled['fill_seconds']:,.0f} rows/s)", flush=True)
     settings = Settings(
@@ -361,10 +499,20 @@ def run_backend(name: str, url: str, args, directory: Path) -> list[tuple]:
                   f"  {items:>3} items {size / 1024:5.1f} KB", flush=True)
         client.close()
     app.state.runtime.close()
+    layer = []
+    for role in ("triage", "protection"):
+        timed = query_times(url, filled["users"][role], filled["reference"], args.repeat)
+        for case, p50, p95, count50, count95 in timed:
+            layer.append((name, role, case, p50, p95, count50, count95))
+            print(f"  {name:<10} {role:<16} {case:<36} page p50 {p50:7.1f} p95 {p95:7.1f} ms, "
+                  f"count p50 {count50:7.1f} p95 {count95:7.1f} ms", flush=True)
     if args.plans:
         for role in ("triage", "protection", "triage, 2 sites"):
             print(f"  plan of the first page, {role}:\n{explain(url, filled['users'][role], Filters())}")
-    return results, filled["fill_seconds"]
+        for params in ({"q": RARE}, {"q": "forage"}, {"sort": "due"}, {"referral": "declined"}):
+            plan = explain(url, filled["users"]["triage"], Filters.parse(params))
+            print(f"  plan of {urlencode(params)}, triage:\n{plan}")
+    return results, layer, filled["fill_seconds"]
 
 
 def main() -> int:
@@ -373,26 +521,48 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--no-plans", dest="plans", action="store_false", help="do not print the query plans")
+    parser.add_argument(
+        "--sqlite-analyze",
+        action="store_true",
+        help="run ANALYZE after filling SQLite (the app never does: without statistics SQLite picks worse plans)",
+    )
+    parser.add_argument(
+        "--postgresql-url",
+        default=os.environ.get("BENCH_DATABASE_URL"),
+        help="an empty PostgreSQL database of your own to fill (default: BENCH_DATABASE_URL; without either, "
+        f"{PG_BENCH_DB} is created and dropped on 127.0.0.1:5432)",
+    )
     args = parser.parse_args()
     os.environ.pop("DATABASE_URL", None)
     summary = []
     with tempfile.TemporaryDirectory(prefix="baro-bench-inbox-") as tmp:
         directory = Path(tmp)
         for backend in args.backends.split(","):
-            opener = sqlite_database(directory) if backend == "sqlite" else postgresql_database()
+            if backend == "sqlite":
+                opener = sqlite_database(directory)
+            elif args.postgresql_url:
+                opener = scratch_database(args.postgresql_url)
+            else:
+                opener = postgresql_database()
             with opener as url:
                 if url is None:
                     continue
                 started = time.perf_counter()
-                results, fill_seconds = run_backend(backend, url, args, directory)
-                summary.append((backend, fill_seconds, time.perf_counter() - started, results))
+                results, layer, fill_seconds = run_backend(backend, url, args, directory)
+                summary.append((backend, fill_seconds, time.perf_counter() - started, results, layer))
     print(f"\nGET /admin/inbox, {args.rows:,} feedback rows, {args.repeat} timed requests per case "
           "(after one warm-up), through TestClient; times in ms")
     print(f"{'backend':<10} {'user':<16} {'case':<36} {'p50':>8} {'p95':>8} {'items':>5} {'KB':>6}")
-    for backend, fill_seconds, total_seconds, results in summary:
+    for backend, fill_seconds, total_seconds, results, _ in summary:
         for _, role, case, p50, p95, items, size in results:
             print(f"{backend:<10} {role:<16} {case:<36} {p50:8.1f} {p95:8.1f} {items:>5} {size / 1024:6.1f}")
         print(f"{backend:<10} fill {fill_seconds:.1f} s; whole backend run {total_seconds:.1f} s")
+    print(f"\nSearches through the query layer alone (bot.cases.queries), {args.repeat} runs each after one warm-up;"
+          " times in ms")
+    print(f"{'backend':<10} {'user':<16} {'search':<36} {'page p50':>9} {'p95':>7} {'count p50':>10} {'p95':>7}")
+    for backend, _, _, _, layer in summary:
+        for _, role, case, p50, p95, count50, count95 in layer:
+            print(f"{backend:<10} {role:<16} {case:<36} {p50:9.1f} {p95:7.1f} {count50:10.1f} {count95:7.1f}")
     return 0
 
 

@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.cases.queries import (
+    Count,
     Filters,
     InvalidFilter,
+    count_feedback,
     decode_cursor,
     each_feedback,
     encode_cursor,
@@ -25,7 +27,7 @@ from bot.cases.queries import (
     readable_text,
 )
 from bot.db import transaction
-from bot.models import Feedback, StaffUser
+from bot.models import Feedback, Partner, Referral, StaffUser
 from bot.vault import Vault
 from tests import domain_support as rows
 
@@ -47,6 +49,8 @@ def test_filters_read_every_query_parameter_into_its_type():
         "date_from": "2025-03-01",
         "date_to": "2025-03-31",
         "q": "  latrines  ",
+        "referral": "accepted",
+        "sort": "due",
     }
     filters = Filters.parse(params)
     assert filters == Filters(
@@ -60,6 +64,8 @@ def test_filters_read_every_query_parameter_into_its_type():
         date_from=date(2025, 3, 1),
         date_to=date(2025, 3, 31),
         q="latrines",
+        referral="accepted",
+        sort="due",
     )
     assert filters.any and Filters.parse(filters.params()) == filters
 
@@ -95,6 +101,8 @@ def test_the_assignee_is_nobody_me_or_a_staff_number(assignee):
         ),
         ({"q": "x" * 201}, "q", "The search is too long: 200 characters at most."),
         ({"q": "latrines\x00"}, "q", "The search contains control characters."),
+        ({"sort": "urgent"}, "sort", "Unknown order: “urgent”."),
+        ({"referral": "yes"}, "referral", "Unknown referral status: “yes”."),
     ],
     ids=lambda value: None if isinstance(value, dict) else str(value)[:30],
 )
@@ -334,9 +342,11 @@ def test_a_word_that_could_be_a_reference_but_is_none_is_searched_in_the_texts(r
     assert read_page(runtime, awa, Filters.parse({"q": "waters"}))[0] == ["H2CQ8Z"]
 
 
-def test_a_percent_sign_is_searched_as_itself(runtime, awa, searchable):
-    assert read_page(runtime, awa, Filters.parse({"q": "50%"}))[0] == ["M9XF4K"]
+def test_signs_are_not_words_and_the_last_word_may_be_the_start_of_one(runtime, awa, searchable):
+    assert sorted(read_page(runtime, awa, Filters.parse({"q": "50%"}))[0]) == ["M9XF4K", "T3NB7W"]  # 50, 500
+    assert read_page(runtime, awa, Filters.parse({"q": "500"}))[0] == ["T3NB7W"]
     assert read_page(runtime, awa, Filters.parse({"q": "5_0"}))[0] == []
+    assert read_page(runtime, awa, Filters.parse({"q": "%%% ?"})) == ([], None)  # no word: nothing, not everything
 
 
 def test_the_reference_of_a_report_triage_may_not_see_finds_nothing(runtime, awa, searchable):
@@ -404,3 +414,131 @@ def test_the_author_of_a_case_is_named_by_a_pseudonym_the_same_for_all_their_cas
     assert names[0] == first.phone_hash[:12] and len(names[0]) == 12
     assert "70000001" not in names[0]
     assert pseudonym(Feedback(reference="X", kind="complaint")) == ""
+
+
+# --- sorts, counts, words, referrals -------------------------------------------------------------
+
+
+def read_all(runtime, user: StaffUser, filters: Filters, limit: int = 2) -> list[str]:
+    """Every page, each read through the cursor of the one before, in one list."""
+    seen, cursor = [], None
+    while True:
+        page, cursor = read_page(runtime, user, filters, before=cursor, limit=limit)
+        seen += page
+        if cursor is None:
+            return seen
+
+
+def test_oldest_first_and_due_first_read_page_after_page(runtime, awa):
+    with transaction(runtime.database) as db:
+        someone = rows.person(db, runtime.vault)
+        due = {name: T0 + timedelta(hours=hours) for name, hours in (("soon", 1), ("later", 5), ("overdue", -3))}
+        made = {name: rows.case(db, someone, name, created_at=T0 + timedelta(minutes=n), due_at=when).reference
+                for n, (name, when) in enumerate(due.items())}
+        # Done cases have no due date: after the others, newest first; two share the same due time.
+        made |= {name: rows.case(db, someone, name, created_at=T0 + timedelta(minutes=n)).reference
+                 for n, name in ((10, "done early"), (11, "done late"))}
+        yesterday = T0 - timedelta(days=1)
+        made["also later"] = rows.case(db, someone, "x", created_at=yesterday, due_at=due["later"]).reference
+    name = {reference: key for key, reference in made.items()}
+
+    oldest = [name[r] for r in read_all(runtime, awa, Filters(sort="oldest"))]
+    by_due = [name[r] for r in read_all(runtime, awa, Filters(sort="due"))]
+
+    assert oldest == ["also later", "soon", "later", "overdue", "done early", "done late"]
+    assert by_due[:2] == ["overdue", "soon"] and set(by_due[2:4]) == {"later", "also later"}
+    assert by_due[4:] == ["done late", "done early"]
+    assert [name[r] for r in read_all(runtime, awa, Filters(sort="due"), limit=1)] == by_due
+
+
+@pytest.mark.parametrize("sort", ["oldest", "due"])
+def test_a_cursor_is_only_good_for_the_order_it_was_made_in(runtime, awa, sort):
+    add_cases(runtime, 3)
+    _, newest_cursor = read_page(runtime, awa, limit=1)
+    _, other_cursor = read_page(runtime, awa, Filters(sort=sort), limit=1)
+    for cursor, filters in ((newest_cursor, Filters(sort=sort)), (other_cursor, Filters())):
+        with pytest.raises(InvalidFilter) as invalid:
+            read_page(runtime, awa, filters, before=cursor)
+        assert invalid.value.text() == "This page link is broken: start again from the first page."
+    assert decode_cursor(encode_cursor(None, 7, "due"), "due") == (None, 7)
+    for broken in ("due||0", "due|yesterday|3", "oldest||3", "due|2025-03-10T09:00:00+00:00|3|4"):
+        with pytest.raises(InvalidFilter):
+            decode_cursor(base64.urlsafe_b64encode(broken.encode()).decode(), broken.split("|")[0])
+
+
+def count(runtime, user: StaffUser, cap: int = 10_000, **params) -> Count:
+    with runtime.database() as db:
+        return count_feedback(db, db.get(StaffUser, user.id), Filters.parse(params), cap=cap)
+
+
+def test_the_count_says_how_many_up_to_a_cap_and_only_what_the_user_may_see(runtime, awa):
+    add_cases(runtime, 4)
+    add_cases(runtime, 2, start=T0 + timedelta(hours=1), kind="confidential")
+    with transaction(runtime.database) as db:
+        mariam = rows.staff(db, "mariam@ong.ml", "protection")
+        limited = rows.staff(db, "issa@ong.ml", "triage", ("gao",))
+    assert count(runtime, awa) == Count(4, False)
+    assert count(runtime, mariam) == Count(6, False)
+    assert count(runtime, limited) == Count(0, False)
+    assert count(runtime, mariam, cap=5) == Count(5, True)  # "more than 5"
+    assert count(runtime, mariam, cap=6) == Count(6, False)
+    assert count(runtime, awa, kind="confidential") == Count(0, False)
+
+
+def test_words_are_found_whatever_the_accents_and_bambara_letters(runtime, awa):
+    with transaction(runtime.database) as db:
+        someone = rows.person(db, runtime.vault)
+        made = {
+            "école": rows.case(db, someone, "L'École du site est fermée", created_at=T0).reference,
+            "ecole": rows.case(db, someone, "pas d'ecole pour les enfants", created_at=T0).reference,
+            "denmisɛnw": rows.case(db, someone, "Denmisɛnw tɛ kalan na", created_at=T0).reference,
+            "secret": rows.case(db, someone, "École et menace", kind="confidential", vault=runtime.vault).reference,
+        }
+        mariam = rows.staff(db, "mariam@ong.ml", "protection")
+
+    def found(q, user=awa) -> set[str]:
+        return set(read_page(runtime, user, Filters.parse({"q": q}))[0])
+
+    assert found("ecole") == found("ÉCOLE") == found("école") == {made["école"], made["ecole"]}
+    assert found("denmisenw") == found("denmisɛnw") == found("DENMISƐNW") == {made["denmisɛnw"]}
+    assert found("denmis") == found("tɛ kal") == {made["denmisɛnw"]}  # the last word may be the start of one
+    assert found("ecole fermee") == {made["école"]} and found("ecole absente") == set()
+    assert found("cole") == set()  # words, not any part of them
+    # A confidential report's text is never indexed: no word finds it, whoever searches, nor is it counted.
+    assert found("menace", mariam) == set() and made["secret"] not in found("ecole", mariam)
+    assert count(runtime, awa, q="ecole") == count(runtime, mariam, q="ecole") == Count(2, False)
+
+
+def refer(db, feedback_id: int, partner: Partner, *statuses: str) -> None:
+    for n, status in enumerate(statuses):
+        db.add(Referral(feedback_id=feedback_id, partner_id=partner.id, status=status,
+                        created_at=T0 + timedelta(days=n)))
+    db.flush()
+
+
+def test_the_referral_filter_reads_each_cases_latest_referral(runtime, awa):
+    with transaction(runtime.database) as db:
+        someone = rows.person(db, runtime.vault)
+        partner = Partner(name="Croix-Rouge malienne", services=["health"], contact="")
+        db.add(partner)
+        db.flush()
+        cases = {name: rows.case(db, someone, name, created_at=T0) for name in
+                 ("accepted", "declined then accepted", "declined", "done", "never", "secret")}
+        cases["secret"].kind, cases["secret"].confidential = "confidential", True
+        refer(db, cases["accepted"].id, partner, "sent", "accepted")
+        refer(db, cases["declined then accepted"].id, partner, "declined", "accepted")
+        refer(db, cases["declined"].id, partner, "accepted", "declined")
+        refer(db, cases["done"].id, partner, "done")
+        refer(db, cases["secret"].id, partner, "accepted")
+        names = {feedback.reference: name for name, feedback in cases.items()}
+        mariam = rows.staff(db, "mariam@ong.ml", "protection")
+
+    def shown(user=awa, **params) -> set[str]:
+        return {names[reference] for reference in read_page(runtime, user, Filters.parse(params))[0]}
+
+    assert shown(referral="accepted") == {"accepted", "declined then accepted"}
+    assert shown(referral="declined") == {"declined"}
+    assert shown(referral="done") == {"done"} and shown(referral="sent") == set()
+    assert shown(referral="any") == {"accepted", "declined then accepted", "declined", "done"}
+    assert shown(mariam, referral="accepted") == {"accepted", "declined then accepted", "secret"}
+    assert count(runtime, awa, referral="any") == Count(4, False)
