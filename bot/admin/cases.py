@@ -1,4 +1,5 @@
-"""One case at /admin/cases/{reference}: the page, and the forms that act on it.
+"""One case at /admin/cases/{reference}: the page, the person's paged history, the forms that act on it, and the
+reply counter's script.
 
 Every route finds the case through `bot.cases.queries.feedback_by_reference`, which answers a case
 the user may not see exactly like one that does not exist (404, the same page), so a URL reveals
@@ -8,23 +9,29 @@ their texts handed to RQ; each answers with a redirect back to the page and a fl
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from bot.admin import referrals
 from bot.admin.trail import describe
-from bot.cases import lifecycle
+from bot.cases import duplicates, lifecycle
 from bot.cases.access import may_reveal_phone, may_see, organizes, sites_of
+from bot.cases.duplicates import Link
 from bot.cases.lifecycle import Desk, Refused
 from bot.cases.queries import feedback_by_reference
-from bot.cases.view import CaseView, Line, canned_text, case_view
+from bot.cases.view import CaseView, Line, canned_text, canned_title, case_view, history
 from bot.handover import AfterCommit
 from bot.models import CannedReply, Feedback, Signup, StaffUser
+
+# The fold table too, so that the counter folds exactly as the line will (bot.outbound.gsm7.to_gsm).
+from bot.outbound.gsm7 import _FOLDS, GSM7_BASIC, GSM7_EXTENDED, SmsCost, cost
 from bot.phones import mask
 from bot.runtime import Runtime
-from bot.vocabulary import CATEGORIES, N_, Callback, CaseStatus, Kind, MessageStatus
+from bot.vocabulary import CATEGORIES, DONE, N_, Callback, CaseStatus, Channel, Kind, MessageStatus
 from bot.web.deps import FormDep, StaffPage, StaffPageDep
 from bot.web.pages import flash, labeller
 from bot.whole_numbers import record_id
@@ -40,6 +47,14 @@ STEP_LABELS = {
     CaseStatus.CLOSED: N_("Close"),
 }
 REOPEN_LABEL = N_("Reopen")
+
+# The reply counter: progressive enhancement, from our own origin (the CSP allows no other script).
+COUNTER_JS = (Path(__file__).resolve().parent / "static" / "reply_counter.js").read_bytes()
+# The marker a reply's frame is split on, to tell the counter what goes before and after the staff's text.
+_TEXT = "\x00"
+# What an SMS costs, as the counter and each text sent say it; on WhatsApp, only its length.
+COST_TEMPLATE = N_("%(characters)s characters · %(parts)s SMS · %(encoding)s")
+CHARACTERS_TEMPLATE = N_("%(characters)s characters")
 
 
 def _desk(runtime: Runtime) -> Desk:
@@ -70,6 +85,7 @@ def _line(line: Line, tz: ZoneInfo, _, label) -> dict:
         "media": line.media,
         "this_case": line.this_case,
         "by": line.by,
+        "cost": _cost(line.cost, _) if line.cost else None,
     }
     if not line.incoming:
         row["status"] = _(MessageStatus.CANCELLED.label) if line.unreachable else label("message_status", line.status)
@@ -77,8 +93,41 @@ def _line(line: Line, tz: ZoneInfo, _, label) -> dict:
     return row
 
 
-def _canned(view: CaseView, requested: str | None, lang: str, lang_name: str, default: str, _) -> dict:
-    """The canned replies to choose from, and the text of the chosen one in the person's language."""
+def _cost(sms: SmsCost, _) -> str:
+    return _(COST_TEMPLATE) % {"characters": sms.characters, "parts": sms.parts, "encoding": sms.encoding}
+
+
+def _counter(page: StaffPage, feedback: Feedback, draft: str, canned: bool) -> dict:
+    """What the reply counter says before any typing (the server's count), and what its script needs."""
+    _ = page.gettext
+    desk = _desk(page.runtime)
+    channel = lifecycle.outbound_channel(feedback)
+    alphabet = page.runtime.settings.alphabet(channel)
+    before, _marker, after = desk.addressed(feedback, _TEXT).partition(_TEXT)
+    sms = channel == Channel.SMS
+    sent = desk.write(feedback, desk.addressed(feedback, draft))
+    template = _(COST_TEMPLATE if sms else CHARACTERS_TEMPLATE)
+    left = lifecycle.blanks(draft, canned)
+    return {
+        "text": _cost(cost(sent), _) if sms else template % {"characters": len(sent)},
+        "blanks": " ".join(dict.fromkeys(left)),
+        "config": {
+            "alphabet": alphabet,
+            "sms": sms,
+            "before": before,
+            "after": after,
+            "basic": "".join(sorted(GSM7_BASIC)),
+            "extended": "".join(sorted(GSM7_EXTENDED)),
+            "folds": _FOLDS if alphabet == "gsm" else {},
+            "template": template,
+            "canned": canned,
+        },
+    }
+
+
+def _canned(view: CaseView, requested: str | None, lang: str, lang_name: str, default: str, interface: str, _) -> dict:
+    """The canned replies to choose from (titled in the interface's language), and the chosen one's text in the
+    person's language."""
     wanted = record_id(requested)
     chosen = next((r for r in view.canned_replies if wanted is not None and r.id == wanted), None)
     draft, warning = "", None
@@ -90,11 +139,22 @@ def _canned(view: CaseView, requested: str | None, lang: str, lang_name: str, de
             ) % {"language": lang_name}
     elif requested:
         warning = _("That canned reply no longer exists.")
+    titled = sorted(((r.id, canned_title(r, interface)) for r in view.canned_replies), key=lambda c: c[1].casefold())
     return {
-        "choices": [(r.id, r.title) for r in view.canned_replies],
+        "choices": titled,
         "chosen": chosen.id if chosen else None,
         "draft": draft,
         "warning": warning,
+    }
+
+
+def _link(link: Link, tz: ZoneInfo) -> dict:
+    return {
+        "reference": link.reference,
+        "url": link.url,
+        "kind": link.kind,
+        "status": link.status,
+        "when": _when(link.created_at, tz),
     }
 
 
@@ -127,6 +187,8 @@ def _page(page: StaffPage, feedback: Feedback, *, revealed: str | None = None, c
     codable = feedback.kind in lifecycle.CODABLE_KINDS
     # An assembly sign-up's category is its place or waiting-list status, its site the assembly's.
     sign_up = feedback.kind == Kind.ASSEMBLY
+    interface = page.interface.language(page.request)
+    chosen = _canned(view, canned, lang, catalogues.language_name(lang), catalogues.default, interface, _)
     confidential = None
     if view.confidential is not None:
         callback = view.confidential.callback
@@ -137,6 +199,7 @@ def _page(page: StaffPage, feedback: Feedback, *, revealed: str | None = None, c
         }
     context = {
         "case": feedback,
+        "referral": referrals.section(page, feedback),
         "language_name": catalogues.language_name(feedback.language),
         "person_language": lang,
         "created": _when(feedback.created_at, tz),
@@ -172,12 +235,20 @@ def _page(page: StaffPage, feedback: Feedback, *, revealed: str | None = None, c
             "erased": contact.phone_encrypted is None,
             "no_provider": channel not in runtime.senders,
         },
-        "canned": _canned(view, canned, lang, catalogues.language_name(lang), catalogues.default, _),
-        "conversation": {
-            "messages": [_line(line, tz, _, label) for line in view.conversation.lines],
-            "more": view.conversation.more,
+        "canned": chosen,
+        "counter": _counter(page, feedback, chosen["draft"], chosen["chosen"] is not None),
+        "closed": feedback.status == CaseStatus.CLOSED,
+        "reply_language_name": catalogues.language_name(lang),
+        "due": view.due if feedback.status not in DONE else None,
+        "exchange": {
+            "messages": [_line(line, tz, _, label) for line in view.exchange.lines],
+            "more": view.exchange.more,
         },
+        "others": {"links": [_link(link, tz) for link in view.others.links], "total": view.others.total},
+        "duplicate_of": _link(view.duplicate_of, tz) if view.duplicate_of else None,
+        "duplicates": [_link(link, tz) for link in view.duplicates],
         "notes": [{"author": n.author, "when": _when(n.created_at, tz), "text": n.text} for n in view.notes],
+        "notes_hidden": view.notes_hidden,
         "trail": [
             {
                 "who": e.actor or "baro",
@@ -186,8 +257,50 @@ def _page(page: StaffPage, feedback: Feedback, *, revealed: str | None = None, c
             }
             for e in view.events
         ],
+        "trail_hidden": view.events_hidden,
     }
     return page.render("case.html", **context)
+
+
+@router.get("/reply-counter.js")
+def counter_script() -> Response:
+    """The reply counter's script: no personal data, the same for everyone, so no login needed."""
+    return Response(COUNTER_JS, media_type="text/javascript")
+
+
+@router.get("/{reference}/history")
+def history_page(reference: str, page: StaffPageDep, before: str | None = None) -> Response:
+    """The person's whole conversation, 50 messages a page, newest page first, under the inbox's access rules."""
+    _ = page.gettext
+    feedback = feedback_by_reference(page.db, page.user, reference)
+    if feedback is None:
+        return _missing(page)
+    cursor = record_id(before) if before else None
+    found = history(page.db, page.user, feedback, page.runtime.vault, cursor) if not before or cursor else None
+    if found is None:
+        return page.render(
+            "case_history.html",
+            status_code=400,
+            case=feedback,
+            error=_("This page of the history does not exist: start again from its first page."),
+            messages=[],
+            older=None,
+            paged=True,
+            person_language=_desk(page.runtime).language(feedback),
+        )
+    lifecycle.record_reads(page.db, [feedback], page.user, lifecycle.READ_ON_PAGE)
+    page.db.commit()
+    tz = ZoneInfo(page.runtime.settings.timezone)
+    label = labeller(_)
+    return page.render(
+        "case_history.html",
+        case=feedback,
+        error=None,
+        messages=[_line(line, tz, _, label) for line in found.lines],
+        older=found.older,
+        paged=before is not None,
+        person_language=_desk(page.runtime).language(feedback),
+    )
 
 
 @router.get("/{reference}")
@@ -238,6 +351,8 @@ def set_status(reference: str, page: StaffPageDep, form: FormDep) -> Response:
 
     def action(feedback: Feedback, _):
         new = _field(form, "status")
+        if new == CaseStatus.REFERRED:  # a referral names its partner: bot.admin.referrals
+            raise Refused(N_("Refer the case with the referral form: it records the partner."))
         was = feedback.status
         outcome = _field(form, "outcome") or None
         sends = lifecycle.change_status(db, feedback, user, new, outcome, desk=_desk(page.runtime))
@@ -332,6 +447,38 @@ def send_reply(reference: str, page: StaffPageDep, form: FormDep) -> Response:
         if was != feedback.status:
             done += " " + _("The case is now %(status)s.") % {"status": _(CaseStatus(feedback.status).label)}
         return done, sends
+
+    return _act(page, reference, action)
+
+
+@router.post("/{reference}/duplicate")
+def mark_duplicate(reference: str, page: StaffPageDep, form: FormDep) -> Response:
+    db, user = page.db, page.user
+
+    def action(feedback: Feedback, _):
+        original = _field(form, "original")
+        if not original:
+            raise Refused(N_("Give the reference of the case this one repeats."))
+        sends = duplicates.mark(db, feedback, user, original, _desk(page.runtime))
+        text = _("Marked as a duplicate of %(reference)s.") % {
+            "reference": db.get(Feedback, feedback.duplicate_of_id).reference
+        }
+        if feedback.status == CaseStatus.CLOSED:
+            text += " " + _("That case is already done, so this one is closed too.")
+        else:
+            text += " " + _("It will be closed with it, without a second text to the same person.")
+        return text, sends
+
+    return _act(page, reference, action)
+
+
+@router.post("/{reference}/not-duplicate")
+def unmark_duplicate(reference: str, page: StaffPageDep, form: FormDep) -> Response:
+    db, user = page.db, page.user
+
+    def action(feedback: Feedback, _):
+        was = duplicates.unmark(db, feedback, user, _desk(page.runtime))
+        return _("No longer a duplicate of %(reference)s.") % {"reference": was}, []
 
     return _act(page, reference, action)
 

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from bot.cases import lifecycle
+from bot.cases import duplicates, lifecycle, protection
 from bot.cases.view import Event
 from bot.vocabulary import N_
 
@@ -15,6 +15,19 @@ def describe(
     """What happened, e.g. "Status: New → Acknowledged · the person was told by text message"."""
     detail = event.detail
     match event.action:
+        case "status_changed" if detail.get("duplicate_of"):  # bot.cases.duplicates
+            text = _("Closed with %(reference)s, of which it is a duplicate") % {"reference": detail["duplicate_of"]}
+            if detail.get("message_id"):
+                text += " · " + _("the person was told by text message")
+            return text
+        case duplicates.MARKED:
+            return _("Marked as a duplicate of %(reference)s") % {"reference": detail.get("of")}
+        case duplicates.UNMARKED:
+            return _("No longer a duplicate of %(reference)s") % {"reference": detail.get("of")}
+        case duplicates.GAINED:
+            return _("%(reference)s marked as a duplicate of this case") % {"reference": detail.get("duplicate")}
+        case duplicates.LOST:
+            return _("%(reference)s no longer a duplicate of this case") % {"reference": detail.get("duplicate")}
         case "status_changed" | "reopened":
             text = _("Reopened: %(old)s → %(new)s") if event.action == "reopened" else _("Status: %(old)s → %(new)s")
             text %= {"old": label("status", detail.get("from")), "new": label("status", detail.get("to"))}
@@ -44,6 +57,19 @@ def describe(
             return _("Replied by text message")
         case "phone_revealed":
             return _("Showed the phone number")
+        case "referred":  # bot.cases.referrals
+            text = _("Referred to %(partner)s") % {"partner": detail.get("partner") or "?"}
+            if detail.get("message_id"):
+                text += " · " + _("the person was told by text message")
+            return text
+        case "referral_answered":
+            return _("Referral to %(partner)s: %(old)s → %(new)s") % {
+                "partner": detail.get("partner") or "?",
+                "old": label("referral_status", detail.get("from")),
+                "new": label("referral_status", detail.get("to")),
+            }
+        case protection.OVERDUE_ALERTED:
+            return _("Overdue: the protection focal points were alerted again")
         case "sent_again":  # bot.cases.sends
             return _("Sent a text message again, which was: %(status)s") % {
                 "status": label("message_status", detail.get("was"))

@@ -10,20 +10,21 @@ author: a text stays on a phone that others may read, so protection staff call b
 the person said they may.
 """
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.cases import targets
 from bot.cases.access import may_reveal_phone, may_see
-from bot.cases.sealed import seal, tags_of
+from bot.cases.sealed import outcome_of, seal, tags_of
 from bot.config import Settings
 from bot.i18n import Catalogues
 from bot.models import CaseEvent, CaseNote, Feedback, Site, StaffUser, utcnow
-from bot.notices import RESOLVED
+from bot.notices import REPLY, RESOLVED
 from bot.outbound.gsm7 import prepare
 from bot.outbound.store import queue_message
 from bot.vault import Vault
@@ -60,6 +61,12 @@ SIGNUP_HAS_ITS_OWN_STATUSES = N_(
     "An assembly sign-up has its own statuses (signed up, waiting list, cancelled, attended): "
     "organizers change them on the assembly's page."
 )
+REOPEN_FIRST = N_("This case is closed: reopen it first to reply.")
+HAS_BLANKS = N_("Fill in the blanks (%(blanks)s) before sending.")
+# What a canned reply leaves for staff to fill in: "..." (or "…") and {placeholder}. A {placeholder} never
+# belongs in a text to a person; "..." may be a writer's ellipsis, so it stops only a canned reply.
+_PLACEHOLDER = re.compile(r"\{[^{}\n]*\}")
+_DOTS = re.compile(r"\.\.\.|…")
 NO_TEXTS_WHEN_CONFIDENTIAL = N_(
     "No text messages about a confidential report: others may read the person's phone. Call back if they agreed to it."
 )
@@ -105,6 +112,10 @@ class Desk:
     def write(self, feedback: Feedback, text: str) -> str:
         return prepare(text, self.settings.alphabet(outbound_channel(feedback)))
 
+    def addressed(self, feedback: Feedback, text: str) -> str:
+        """A staff reply as the person receives it: naming the case it is about, in their language."""
+        return self.catalogues.fill(self.language(feedback), REPLY, {"reference": feedback.reference, "text": text})
+
 
 def outbound_channel(feedback: Feedback) -> Channel:
     """The channel the person wrote from, or SMS for one that cannot be reached from here (USSD)."""
@@ -114,6 +125,12 @@ def outbound_channel(feedback: Feedback) -> Channel:
 def may_text(feedback: Feedback) -> bool:
     """Whether staff may send the person texts about this case at all."""
     return not feedback.confidential
+
+
+def blanks(text: str, canned: bool) -> list[str]:
+    """The blanks left in `text`, in order; "..." counts only in a canned reply."""
+    found = list(_PLACEHOLDER.finditer(text)) + (list(_DOTS.finditer(text)) if canned else [])
+    return [match.group(0) for match in sorted(found, key=lambda match: match.start())]
 
 
 def has_case_lifecycle(feedback: Feedback) -> bool:
@@ -227,7 +244,70 @@ def change_status(
     feedback.status = new_status
     _changed(feedback, now)
     _record(db, desk, feedback, actor, "reopened" if is_reopening(old, new_status) else "status_changed", detail, now)
+    if new_status in DONE:
+        sends += _close_duplicates(db, feedback, actor, desk, now, {feedback.id})
     return sends
+
+
+# --- duplicates (bot.cases.duplicates marks them) ----------------------------------------------------
+
+# What bot.cases.duplicates writes with: the trail, and the case's last change (its deadline refreshed).
+record, touch = _record, _changed
+
+
+
+def close_as_duplicate(
+    db: Session, duplicate: Feedback, original: Feedback, actor: StaffUser, desk: Desk, now: datetime
+) -> list[tuple[int, str]]:
+    """Close `duplicate` with its resolved or closed `original`, and its own duplicates with it.
+
+    The person is told once: the original's closing text was theirs if they are the same person; someone else
+    who reported the same thing gets the original's outcome under their own reference, once, as any resolution,
+    if they read the language it was written in (staff answer the others themselves).
+    """
+    return _close_one(db, duplicate, original, actor, desk, now, {original.id})
+
+
+def _close_duplicates(
+    db: Session, original: Feedback, actor: StaffUser, desk: Desk, now: datetime, seen: set[int]
+) -> list[tuple[int, str]]:
+    found = db.scalars(
+        select(Feedback)
+        .where(Feedback.duplicate_of_id == original.id, Feedback.status != CaseStatus.CLOSED)
+        .order_by(Feedback.id)
+    )
+    sends: list[tuple[int, str]] = []
+    for duplicate in list(found):
+        if duplicate.id not in seen:
+            sends += _close_one(db, duplicate, original, actor, desk, now, seen)
+    return sends
+
+
+def _close_one(
+    db: Session, duplicate: Feedback, original: Feedback, actor: StaffUser, desk: Desk, now: datetime, seen: set[int]
+) -> list[tuple[int, str]]:
+    seen.add(duplicate.id)
+    old = duplicate.status
+    sends: list[tuple[int, str]] = []
+    detail: dict = {"from": old, "to": CaseStatus.CLOSED, "duplicate_of": original.reference}
+    if old != CaseStatus.CLOSED:
+        outcome = outcome_of(original, desk.vault)
+        told = old in DONE or duplicate.contact_id == original.contact_id
+        lang = desk.language(duplicate)
+        # The outcome was written in the original's person's language: never sent to someone who reads another.
+        same_language = lang == desk.language(original)
+        if not told and same_language and outcome and may_text(duplicate) and has_case_lifecycle(duplicate):
+            text = desk.catalogues.fill(lang, RESOLVED, {"reference": duplicate.reference, "outcome": outcome})
+            message_id = _text_person(db, duplicate, desk, text)
+            detail.update(message_id=message_id, language=lang)
+            sends.append((message_id, Lane.REPLY))
+        duplicate.status = CaseStatus.CLOSED
+        if duplicate.resolved_at is None:
+            duplicate.resolved_at = now
+        _answered(duplicate, now)
+        _changed(duplicate, now)
+        _record(db, desk, duplicate, actor, "status_changed", detail, now)
+    return sends + _close_duplicates(db, duplicate, actor, desk, now, seen)
 
 
 def assign(db: Session, feedback: Feedback, actor: StaffUser, assignee: StaffUser | None, *, desk: Desk) -> bool:
@@ -348,23 +428,30 @@ def reply(
     desk: Desk,
     canned_reply_id: int | None = None,
 ) -> list[tuple[int, str]]:
-    """Text the person. Stored even if they opted out (the send job then cancels it, and says so).
+    """Text the person, naming the case (they may have several). Stored even if they opted out (the send job
+    then cancels it, and says so). Refused on a closed case (reopen it first), and with blanks left to fill.
 
     Answering a new case acknowledges it: the person's follow-up must not say nobody read it yet.
     """
     if not may_text(feedback):
         raise Refused(NO_TEXTS_WHEN_CONFIDENTIAL)
+    if feedback.status == CaseStatus.CLOSED:
+        raise Refused(REOPEN_FIRST)
+    # A browser sends a line break as two characters: one is enough on a phone, and costs less.
     text = _required(
-        text,
+        (text or "").replace("\r\n", "\n"),
         REPLY_MAX_CHARS,
         N_("The reply is empty."),
         N_("A reply is %(limit)s characters at most (it is an SMS); this one has %(length)s."),
     )
+    left = blanks(text, canned=canned_reply_id is not None)
+    if left:
+        raise Refused(HAS_BLANKS, {"blanks": " ".join(dict.fromkeys(left))})
     sends: list[tuple[int, str]] = []
     if feedback.status == CaseStatus.NEW and has_case_lifecycle(feedback):
         sends += change_status(db, feedback, actor, CaseStatus.ACKNOWLEDGED, desk=desk)
     now = utcnow()
-    message_id = _text_person(db, feedback, desk, text)
+    message_id = _text_person(db, feedback, desk, desk.addressed(feedback, text))
     detail = {"message_id": message_id, "channel": outbound_channel(feedback), "language": desk.language(feedback)}
     if canned_reply_id is not None:
         detail["canned_reply_id"] = canned_reply_id

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from fastapi import Request
 from starlette.datastructures import Headers, MutableHeaders
-from starlette.responses import PlainTextResponse
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.vocabulary import N_
@@ -20,12 +20,14 @@ _CSRF_KEY = "csrf"
 
 # Paths of the staff pages and of the API.
 STAFF_PREFIXES = ("/admin", "/api")
-# The pages have no JavaScript: no script may run, whatever gets into a page. Inline styles stay allowed: the
+# No inline script may run, whatever gets into a page: only script files of our own. Inline styles stay allowed: the
 # pages carry one small inline stylesheet (one request less on a slow connection) and style attributes, and
 # without any other source allowed (no images or fonts from elsewhere) injected CSS has nowhere to leak to.
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'none'",
+        # Scripts only as files from our own origin (the case page's reply counter): never inline, never injected.
+        "script-src 'self'",
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data:",
         "form-action 'self'",
@@ -100,10 +102,10 @@ def _under(path: str, prefix: str) -> bool:
 class StaffGuard:
     """ASGI middleware in front of the staff side: every answer under /admin and /api (pages, redirects,
     errors, the CSV export, the API) gets STAFF_HEADERS; a staff form's body is read whole, at most
-    `max_body_bytes`, before anything parses it, and a larger one is refused with a 413 unread."""
+    `max_body_bytes`, before anything parses it, and a larger one is refused unread with the `too_large` page."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int, gettext: Callable[[Request], Callable[[str], str]]):
-        self.app, self.max_body_bytes, self.gettext = app, max_body_bytes, gettext
+    def __init__(self, app: ASGIApp, max_body_bytes: int, too_large: Callable[[Request], Response]):
+        self.app, self.max_body_bytes, self.too_large = app, max_body_bytes, too_large
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not any(_under(scope["path"], prefix) for prefix in STAFF_PREFIXES):
@@ -120,7 +122,7 @@ class StaffGuard:
         if _under(scope["path"], "/admin") and scope["method"] not in _BODILESS:
             body = await self._read_within_limit(scope, receive)
             if body is None:
-                await self._too_large(scope)(scope, receive, send_guarded)
+                await self.too_large(Request(scope))(scope, receive, send_guarded)
                 return
             receive = _replay(body, receive)
         await self.app(scope, receive, send_guarded)
@@ -139,12 +141,6 @@ class StaffGuard:
                 return None
             if not message.get("more_body", False):
                 return bytes(body)
-
-    def _too_large(self, scope: Scope) -> PlainTextResponse:
-        _ = self.gettext(Request(scope))
-        text = _("This form is too large to be sent (at most %(size)s KB).") % {"size": self.max_body_bytes // 1024}
-        # The rest of the body is not read: the connection closes rather than carry it.
-        return PlainTextResponse(text, status_code=413, headers={"Connection": "close"})
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -47,9 +47,10 @@ def fold(text: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
 
 
-def conversation(response) -> list[tuple[str, str]]:
-    """The conversation table as (who, message) rows, in the order shown."""
-    section = re.search(r'<section aria-labelledby="h-conversation">.*?</section>', response.text, re.S).group(0)
+def conversation(response, section: str = "h-exchange") -> list[tuple[str, str]]:
+    """A table of messages as (who, message) rows, in the order shown: this case's, or the history page's."""
+    found = re.search(rf'<section aria-labelledby="{section}">.*?</section>', response.text, re.S)
+    section = found.group(0) if found else response.text
     rows = re.findall(r"<tr[^>]*>\s*<td>.*?</td>\s*<td>(.*?)</td>\s*<td lang=\"\w+\">(.*?)</td>", section, re.S)
     return [(fold(who), fold(text)) for who, text in rows]
 
@@ -97,7 +98,7 @@ def confidential_report(runtime) -> Feedback:
 # --- what the page shows -------------------------------------------------------------------------
 
 
-def test_the_case_page_shows_the_submission_the_conversation_and_a_masked_number(client, runtime, phone):
+def test_the_case_page_shows_the_submission_its_own_exchange_and_a_masked_number(client, runtime, phone):
     submit_complaint(phone, COMPLAINT)
     feedback = feedback_by_text(runtime, COMPLAINT)
     staff(client, runtime, "awa@ong.ml", "triage")
@@ -109,11 +110,16 @@ def test_the_case_page_shows_the_submission_the_conversation_and_a_masked_number
     assert f"Case {feedback.reference}" in shown
     assert "Complaint" in shown and "Water and sanitation" in shown and "Niamana" in shown
     assert "Français" in shown and "SMS" in shown and "New" in shown
-    # The whole conversation, both ways, oldest first, as the person read it.
+    # This case's exchange only: the message that opened it and the answer giving its reference; the menus
+    # before it are in the person's whole conversation, one link away, oldest first, as the person read it.
     with runtime.database() as db:
         said = [(m.direction, m.text) for m in db.scalars(select(Message).order_by(Message.created_at, Message.id))]
     assert len(said) == 14 and said[0] == ("in", "Bonjour") and said[-2] == ("in", COMPLAINT)
-    assert conversation(response) == [("The person" if way == "in" else "baro", fold(text)) for way, text in said]
+    everything = [("The person" if way == "in" else "baro", fold(text)) for way, text in said]
+    assert conversation(response) == everything[-2:]
+    assert "Bonjour" not in conversation(response)[0][1]
+    history = client.get(f"/admin/cases/{feedback.reference}/history")
+    assert history.status_code == 200 and conversation(history, "none") == everything
     # The number, masked only.
     assert mask_phone(phone.number) in shown
     assert phone.number not in response.text and "70000001" not in response.text
@@ -170,16 +176,23 @@ def test_protection_staff_read_a_confidential_report_and_how_to_call_back(client
 def test_a_confidential_report_stays_hidden_in_the_conversation_of_the_same_persons_other_case(client, runtime, phone):
     submit_complaint(phone, COMPLAINT)
     phone.converse("4", "1", THREAT, "1")  # then, from the same phone, a confidential report
-    complaint = feedback_by_text(runtime, COMPLAINT)
+    complaint, report = feedback_by_text(runtime, COMPLAINT), confidential_report(runtime)
     staff(client, runtime, "awa@ong.ml", "triage")
 
-    shown = text_of(page(client, complaint.reference))
-    assert COMPLAINT in shown
-    assert THREAT not in shown and "confidential" not in shown.lower()
+    for path in ("", "/history"):
+        shown = text_of(client.get(f"/admin/cases/{complaint.reference}{path}"))
+        assert COMPLAINT in shown
+        assert THREAT not in shown and "confidential" not in shown.lower() and report.reference not in shown
+    assert "None that you may see." in text_of(page(client, complaint.reference))
 
     client.cookies.clear()
     staff(client, runtime, "fanta@ong.ml", "protection")
-    assert THREAT in text_of(page(client, complaint.reference))
+    # Protection staff see the report as a link among the person's other cases, never its text inline;
+    # its messages are in the person's whole conversation.
+    shown = page(client, complaint.reference)
+    assert THREAT not in text_of(shown)
+    assert f'<a href="/admin/cases/{report.reference}">{report.reference}</a> · Confidential report' in shown.text
+    assert THREAT in text_of(client.get(f"/admin/cases/{complaint.reference}/history"))
 
 
 def test_a_triage_user_limited_to_sites_sees_only_their_sites_cases(client, runtime, phone):
@@ -219,15 +232,16 @@ def test_status_changes_follow_the_lifecycle_and_each_is_in_the_trail_with_who_a
     assert stored(runtime, feedback.id).status == "acknowledged"
 
     act_and_read(client, feedback.reference, "status", status="in_progress")
+    # Referring names a partner: the bare status is refused, the referral form does it (test_referrals_page).
     shown = act_and_read(client, feedback.reference, "status", status="referred")
-    assert stored(runtime, feedback.id).status == "referred"
+    assert "Refer the case with the referral form: it records the partner." in shown
+    assert stored(runtime, feedback.id).status == "in_progress"
     assert stored(runtime, feedback.id).first_response_at == acknowledged.first_response_at
 
     trail = events(runtime, feedback.id)
     assert [(e.action, e.detail["from"], e.detail["to"], who) for e, who in trail] == [
         ("status_changed", "new", "acknowledged", "awa@ong.ml"),
         ("status_changed", "acknowledged", "in_progress", "awa@ong.ml"),
-        ("status_changed", "in_progress", "referred", "awa@ong.ml"),
     ]
     trail_table = re.search(r'<table class="list" id="trail">.*?</table>', page(client, feedback.reference).text, re.S)
     row = r"<tr><td><time datetime=\"([^\"]+)\">[^<]+</time></td><td>([^<]+)</td><td>([^<]+)</td>"
@@ -235,7 +249,6 @@ def test_status_changes_follow_the_lifecycle_and_each_is_in_the_trail_with_who_a
     assert [(who, html.unescape(what)) for _, who, what in rows] == [
         ("awa@ong.ml", "Status: New → Acknowledged"),
         ("awa@ong.ml", "Status: Acknowledged → In progress"),
-        ("awa@ong.ml", "Status: In progress → Referred"),
     ]
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", when) for when, _, _ in rows)
     # Only the steps allowed from here are offered.
@@ -363,11 +376,14 @@ def test_showing_the_number_is_recorded_and_shows_it_on_that_page_only(client, r
     assert len(events(runtime, feedback.id)) == 2  # every showing counts
 
 
-@pytest.mark.parametrize(("role", "callback", "allowed"), [
-    ("protection", "1", True),  # may we call back: on this number
-    ("protection", "3", False),  # do not call me
-    ("admin", "1", False),  # only protection calls back about a confidential report
-])
+@pytest.mark.parametrize(
+    ("role", "callback", "allowed"),
+    [
+        ("protection", "1", True),  # may we call back: on this number
+        ("protection", "3", False),  # do not call me
+        ("admin", "1", False),  # only protection calls back about a confidential report
+    ],
+)
 def test_a_confidential_reports_number_is_shown_only_to_protection_and_only_if_they_may_call(
     client, runtime, phone, role, callback, allowed
 ):
@@ -400,7 +416,11 @@ def test_a_reply_goes_to_the_person_and_acknowledges_a_new_case(twilio, client, 
     run_worker(runtime.redis)
 
     (sent,) = twilio.sent
-    assert (sent.form["To"], sent.form["Body"]) == (phone.number, "Bonjour, une équipe passe demain à 9 h.")
+    # The person may have several cases: the text names this one (in French, "REF : ...").
+    assert (sent.form["To"], sent.form["Body"]) == (
+        phone.number,
+        f"{feedback.reference} : Bonjour, une équipe passe demain à 9 h.",
+    )
     replied = stored(runtime, feedback.id)
     assert replied.status == "acknowledged" and replied.first_response_at is not None
     trail = events(runtime, feedback.id)
@@ -431,7 +451,7 @@ def test_a_canned_reply_is_prefilled_in_bambara_for_a_bambara_speaker_and_can_be
     act_and_read(client, feedback.reference, "reply", text=edited, canned=str(received.id))
     run_worker(runtime.redis)
     (sent,) = twilio.sent
-    assert (sent.form["To"], sent.form["Body"]) == (phone.number, edited)
+    assert (sent.form["To"], sent.form["Body"]) == (phone.number, f"{feedback.reference}: {edited}")
     (_, (replied, _)) = events(runtime, feedback.id)
     assert replied.detail["canned_reply_id"] == received.id and replied.detail["language"] == "bm"
 
@@ -461,7 +481,7 @@ def test_a_reply_to_someone_who_opted_out_is_stored_but_not_sent_and_the_page_sa
     run_worker(runtime.redis)
     assert twilio.requests == []
     with runtime.database() as db:
-        assert db.scalar(select(Message.status).where(Message.text == "Nous passons demain.")) == "cancelled"
+        assert db.scalar(select(Message.status).where(Message.text.endswith("Nous passons demain."))) == "cancelled"
 
 
 def test_an_empty_or_overlong_reply_is_refused(client, runtime, phone):
@@ -503,3 +523,228 @@ def test_the_demo_canned_replies_are_seeded_once_in_french_and_bambara(runtime):
     assert sorted(r.title for r in replies) == sorted(title for title, _ in CANNED_REPLIES)
     assert all(set(r.texts) == {"fr", "bm"} for r in replies)
     assert set("ɛɔɲŋ") <= set("".join(r.texts["bm"] for r in replies))
+
+
+# --- issue 11: the case page for a week of real work ---------------------------------------------
+
+
+def section(response, heading: str) -> str:
+    found = re.search(rf'<section aria-labelledby="{heading}"[^>]*>.*?</section>', response.text, re.S)
+    return fold(found.group(0)) if found else ""
+
+
+def a_person_with_a_long_history(runtime, feedback_id: int, messages: int = 1000, cases: int = 40) -> None:
+    """1,000 messages of a full SMS each, 40 other cases, and 40 long replies about this one."""
+    from datetime import timedelta
+
+    from bot.cases import lifecycle
+    from bot.cases.lifecycle import Desk
+    from bot.models import utcnow
+
+    desk = Desk(runtime.catalogues, runtime.settings, runtime.vault)
+    with transaction(runtime.database) as db:
+        feedback = db.get(Feedback, feedback_id)
+        start = utcnow() - timedelta(days=200)
+        db.add_all(
+            Message(
+                contact_id=feedback.contact_id,
+                channel="sms",
+                direction="in" if n % 2 else "out",
+                status=None if n % 2 else "delivered",
+                text=f"Message {n:04d} " + "é" * 146,
+                created_at=start + timedelta(minutes=n),
+            )
+            for n in range(messages)
+        )
+        db.add_all(
+            Feedback(
+                reference=f"H{n:05d}",
+                kind="complaint",
+                language="fr",
+                channel="sms",
+                contact_id=feedback.contact_id,
+                text=f"Autre plainte {n}",
+                created_at=start + timedelta(days=n),
+            )
+            for n in range(cases)
+        )
+        awa = db.scalar(select(StaffUser).where(StaffUser.email == "awa@ong.ml"))
+        for n in range(40):
+            lifecycle.reply(db, feedback, awa, f"Réponse {n:02d} " + "x" * 460, desk)
+
+
+def test_a_case_of_a_person_with_1000_messages_stays_under_100_kb(client, runtime, phone):
+    submit_complaint(phone, COMPLAINT)
+    feedback = feedback_by_text(runtime, COMPLAINT)
+    staff(client, runtime, "awa@ong.ml", "triage")
+    a_person_with_a_long_history(runtime, feedback.id)
+
+    response = page(client, feedback.reference)
+    weight = len(response.content)
+    print(f"\ncase page of a person with 1,000 messages: {weight:,} bytes")
+    assert response.status_code == 200 and weight < 100_000
+    shown = text_of(response)
+    # This case's exchange only, its most recent texts; the other cases as links, never their texts.
+    assert "Message 0999" not in shown and "Autre plainte" not in shown
+    assert "Réponse 39" in shown and "Réponse 00" not in shown
+    assert "Only the most recent messages of this case are shown." in shown
+    assert section(response, "h-others").count("Complaint") == 20 and "20 older cases are not listed." in shown
+    assert '<a href="/admin/cases/H00039">H00039</a>' in response.text
+
+    # The whole conversation, 50 messages a page, from the most recent back to the first.
+    seen, url, pages = [], f"/admin/cases/{feedback.reference}/history", 0
+    while url:
+        history = client.get(url)
+        assert history.status_code == 200 and len(history.content) < 100_000
+        seen = re.findall(r"Message (\d{4})", history.text) + seen
+        older = re.search(r'href="(/admin/cases/[^"]+/history\?before=\d+)"', history.text)
+        url, pages = (older.group(1) if older else None), pages + 1
+    assert seen == [f"{n:04d}" for n in range(1000)] and pages == 22  # 1,000 + 14 of the complaint + 40 replies
+
+
+def test_a_history_page_that_does_not_exist_is_a_clear_400(client, runtime, phone):
+    submit_complaint(phone, COMPLAINT)
+    feedback = feedback_by_text(runtime, COMPLAINT)
+    staff(client, runtime, "awa@ong.ml", "triage")
+    for cursor in ("abc", "²", "-1", "999999999"):
+        response = client.get(f"/admin/cases/{feedback.reference}/history", params={"before": cursor})
+        assert response.status_code == 400, cursor
+        assert "This page of the history does not exist" in text_of(response)
+    assert client.get("/admin/cases/ZZZZZZ/history").status_code == 404
+
+
+def test_on_a_phone_the_actions_come_before_the_long_reading(client, runtime, phone):
+    submit_complaint(phone, COMPLAINT)
+    feedback = feedback_by_text(runtime, COMPLAINT)
+    staff(client, runtime, "awa@ong.ml", "triage")
+    body = page(client, feedback.reference).text
+    order = [
+        body.index(f'id="h-{name}"') for name in ("facts", "status", "reply", "assign", "notes", "exchange", "trail")
+    ]
+    assert order == sorted(order)
+
+
+def test_the_reply_box_counts_characters_and_sms_parts_with_the_reference(client, runtime, phone):
+    submit_complaint(phone, COMPLAINT)
+    feedback = feedback_by_text(runtime, COMPLAINT)
+    staff(client, runtime, "awa@ong.ml", "triage")
+    response = page(client, feedback.reference)
+
+    # Without JavaScript, the server's count of what would go out for an empty reply: "REF : ".
+    count = re.search(r'<p class="muted" id="reply-count"[^>]*>([^<]*)</p>', response.text)
+    assert html.unescape(count.group(1)) == "9 characters · 1 SMS · GSM-7"
+    config = json_of(re.search(r"data-sms='([^']*)'", response.text).group(1))
+    assert (config["before"], config["after"], config["sms"]) == (f"{feedback.reference} : ", "", True)
+    # The script is a file of our own origin, allowed by the policy; no inline script.
+    assert '<script src="/admin/cases/reply-counter.js" defer></script>' in response.text
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    script = client.get("/admin/cases/reply-counter.js")
+    assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
+    assert "reply-count" in script.text
+
+    # A stored reply shows what it cost.
+    act_and_read(client, feedback.reference, "reply", text="Une équipe passe demain ; ɛ")
+    assert "36 characters · 1 SMS · UCS-2" in section(page(client, feedback.reference), "h-exchange")
+    # The box says in which language, and that the reference is added.
+    assert (
+        f"It goes to the person in their language, Français, starting with the case's reference {feedback.reference}"
+        in (text_of(response))
+    )
+
+
+def json_of(attribute: str) -> dict:
+    import json
+
+    return json.loads(html.unescape(attribute))
+
+
+def test_a_canned_reply_with_blanks_is_flagged_and_cannot_be_sent_until_filled(twilio, client, runtime, phone):
+    submit_complaint(phone, COMPLAINT)
+    feedback = feedback_by_text(runtime, COMPLAINT)
+    with transaction(runtime.database) as db:
+        seed_canned_replies(db)
+        office = db.scalar(select(CannedReply).where(CannedReply.title == "Please come to the site office on ..."))
+        office.titles = {"fr": "Passer au bureau du site le ...", "en": "Please come to the site office on ..."}
+    staff(client, runtime, "awa@ong.ml", "triage")
+
+    form = page(client, feedback.reference, canned=str(office.id))
+    assert re.search(r'<p class="flash error" id="reply-blanks" role="note">', form.text)  # shown, not hidden
+    shown = act_and_read(client, feedback.reference, "reply", text=office.texts["fr"], canned=str(office.id))
+    assert "Fill in the blanks (...) before sending." in shown
+    assert changes(runtime, feedback.id) == []
+
+    filled = "Merci de passer au bureau du site le 4 mai à 9 heures."
+    assert "Reply on its way." in act_and_read(client, feedback.reference, "reply", text=filled, canned=str(office.id))
+    # Titles in the interface's language: English here, French for a French reader.
+    assert ">Please come to the site office on ...</option>" in form.text
+    client.cookies.set("lang", "fr")
+    assert ">Passer au bureau du site le ...</option>" in page(client, feedback.reference).text
+
+
+def test_a_closed_case_has_no_reply_box_until_it_is_reopened(client, runtime, phone):
+    submit_complaint(phone, COMPLAINT)
+    feedback = feedback_by_text(runtime, COMPLAINT)
+    staff(client, runtime, "awa@ong.ml", "triage")
+    act_and_read(client, feedback.reference, "status", status="resolved", outcome="Vidées.")
+    shown = page(client, feedback.reference)
+    assert 'id="reply-text"' in shown.text  # a resolved case may still be answered
+    act_and_read(client, feedback.reference, "status", status="closed")
+
+    shown = page(client, feedback.reference)
+    assert 'id="reply-text"' not in shown.text
+    assert "This case is closed: reopen it first to reply." in section(shown, "h-reply")
+    assert "This case is closed: reopen it first to reply." in act_and_read(
+        client, feedback.reference, "reply", text="Et encore"
+    )
+    act_and_read(client, feedback.reference, "status", status="in_progress")
+    assert 'id="reply-text"' in page(client, feedback.reference).text
+
+
+def test_the_outcome_box_says_which_language_the_person_is_told_in(client, runtime, phone):
+    phone.converse("I ni ce", "2", "1", "1", "1", "2", "Ji tɛ yen")
+    feedback = feedback_by_text(runtime, "Ji tɛ yen")
+    staff(client, runtime, "awa@ong.ml", "triage")
+    shown = section(page(client, feedback.reference), "h-status")
+    assert "Sent to the person by text message, in their language (Bamanankan)" in shown
+
+
+def test_the_deadline_is_on_the_page_and_stands_out_for_a_confidential_report(twilio, client, runtime, phone):
+    submit_complaint(phone, COMPLAINT)
+    phone.converse("4", "1", THREAT, "1")  # then a confidential report from the same phone
+    run_worker(runtime.redis)  # intake fixes each case's response-time targets
+    feedback, report = feedback_by_text(runtime, COMPLAINT), confidential_report(runtime)
+    staff(client, runtime, "fanta@ong.ml", "protection")
+
+    assert re.search(r"<h1>.*due in \d+ (h|days).*</h1>", page(client, feedback.reference).text, re.S)
+    shown = page(client, report.reference).text
+    deadline = re.search(r'<p class="flash error" role="note" id="deadline">(.*?)</p>', shown, re.S)
+    assert "Confidential report: act before its deadline." in fold(deadline.group(1))
+    assert re.search(r"due in \d+ h", fold(deadline.group(1)))
+
+
+def test_marking_a_duplicate_links_both_pages_and_closes_it_with_the_original(twilio, client, runtime, phone):
+    submit_complaint(phone, COMPLAINT)
+    submit_complaint(phone, "Les latrines débordent encore")
+    original, again = feedback_by_text(runtime, COMPLAINT), feedback_by_text(runtime, "Les latrines débordent encore")
+    staff(client, runtime, "awa@ong.ml", "triage")
+
+    assert "A case cannot be a duplicate of itself." in act_and_read(
+        client, again.reference, "duplicate", original=again.reference
+    )
+    shown = act_and_read(client, again.reference, "duplicate", original=original.reference.lower())
+    assert f"Marked as a duplicate of {original.reference}." in shown
+    assert f"Marked as a duplicate of {original.reference}" in section(page(client, again.reference), "h-trail")
+    assert f'<a href="/admin/cases/{original.reference}">' in page(client, again.reference).text
+    from_original = page(client, original.reference)
+    assert f'<a href="/admin/cases/{again.reference}">' in from_original.text
+    assert f"{again.reference} marked as a duplicate of this case" in section(from_original, "h-trail")
+
+    act_and_read(client, original.reference, "status", status="resolved", outcome="Latrines vidées.")
+    assert stored(runtime, again.id).status == "closed"
+    assert f"Closed with {original.reference}, of which it is a duplicate" in section(
+        page(client, again.reference), "h-trail"
+    )
+    run_worker(runtime.redis)
+    assert [sent.form["Body"] for sent in twilio.sent] == [
+        f"Votre signalement {original.reference} est résolu : Latrines vidées."
+    ]  # told once

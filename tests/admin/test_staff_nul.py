@@ -51,7 +51,8 @@ def test_a_reply_goes_out_without_the_nul(web, runtime, reference):
     assert act(web, reference, "reply", text="Nous passons\x00 demain.", canned="1\x00").status_code == 303
 
     with runtime.database() as db:
-        assert db.scalars(select(Message.text).where(Message.direction == "out")).all() == ["Nous passons demain."]
+        sent = db.scalars(select(Message.text).where(Message.direction == "out")).all()
+    assert sent == [f"{reference} : Nous passons demain."]  # naming its case
 
 
 def test_an_outcome_and_tags_are_saved_without_the_nul(web, runtime, reference):

@@ -523,7 +523,8 @@ def test_replying_to_a_new_case_acknowledges_it_and_texts_the_person(db, awa, aw
 
     (sent,) = texts_to(db, awa_case)
     assert sends == [(sent.id, "reply")]
-    assert (sent.text, sent.channel, sent.status, sent.lane) == ("Nous passons demain.", "sms", "pending", "reply")
+    text = f"{awa_case.reference} : Nous passons demain."  # naming the case, in French
+    assert (sent.text, sent.channel, sent.status, sent.lane) == (text, "sms", "pending", "reply")
     assert awa_case.status == CaseStatus.ACKNOWLEDGED and awa_case.first_response_at is not None
     assert trail(db, awa_case) == [
         ("status_changed", "awa@ong.ml", {"from": "new", "to": "acknowledged"}),
@@ -559,7 +560,7 @@ def test_a_reply_by_whatsapp_and_one_after_a_ussd_session(db, vault, awa, desk):
 def test_a_reply_in_bambara_on_a_gsm_sms_line_is_folded(gsm_sms_line, runtime, db, vault, awa, desk):
     feedback = rows.case(db, rows.person(db, vault, language="bm"), "Ji tɛ yen", language="bm")
     lifecycle.reply(db, feedback, awa, "An bɛ ka a lajɛ.", desk)
-    assert [m.text for m in texts_to(db, feedback)] == ["An bè ka a lajè."]
+    assert [m.text for m in texts_to(db, feedback)] == [f"{feedback.reference}: An bè ka a lajè."]
     assert trail(db, feedback)[-1][2]["language"] == "bm"
 
 

@@ -42,7 +42,7 @@ def sweep_as_cron_does(runtime) -> None:
 
 def the_reply(runtime) -> Message:
     with runtime.database() as db:
-        return db.scalars(select(Message).where(Message.text == REPLY)).one()
+        return db.scalars(select(Message).where(Message.text.endswith(f" : {REPLY}"))).one()  # "REF : ..."
 
 
 def lease_passes(runtime, message_id: int) -> None:
