@@ -14,7 +14,19 @@ RESOLVED = N_("loop", "Your report {reference} is resolved: {outcome}")
 # report itself; {reference} is its reference, {hours} the deadline to act, in hours.
 PROTECTION_ALERT = N_("alert", "baro: new confidential report {reference}. Open baro within {hours} h.")
 
+# Translators: sent again to the protection focal points when a confidential report was not acknowledged
+# in time. Say nothing of the report itself; {reference} is its reference.
+PROTECTION_OVERDUE = N_("alert", "baro: confidential report {reference} is overdue. Open baro now.")
+
 # Translators: the immediate answer to a message that came while baro could not reach its database: the
 # message is kept and handled as soon as it can be, and the real answer follows by SMS. It is also a whole
 # USSD screen, and someone whose language is not known gets it in every language: keep it very short.
 RECEIVED = N_("spool", "Message received, thank you. We will answer you soon.")
+
+# Translators: every text staff write to a person starts with the case it is about (a person may have several);
+# {reference} is the case's reference, {text} what staff wrote. Keep it short: it is part of an SMS.
+REPLY = N_("reply", "{reference}: {text}")
+
+# Translators: sent to the person when staff refer their case to a partner organisation; {reference} is the case's
+# reference, {partner} the organisation's name (as written in the directory). Keep it short: it is an SMS.
+REFERRED = N_("referral", "{reference}: your case was passed to {partner}, who can help you.")

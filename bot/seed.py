@@ -7,8 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.accounts import hash_password
-from bot.models import Assembly, CannedReply, Site, StaffUser, utcnow
-from bot.vocabulary import Role
+from bot.models import Assembly, CannedReply, Partner, Site, StaffUser, utcnow
+from bot.vocabulary import Category, Role
 
 SITES = [
     ("niamana", "Niamana", "Bamako"),
@@ -49,6 +49,7 @@ def seed(db: Session, today: datetime | None = None) -> str | None:
     """Add what is missing; returns the new admin password, shown once, or None if the account existed."""
     seed_places(db, today or utcnow())
     seed_canned_replies(db)
+    seed_partners(db)
     return ensure_admin(db)
 
 
@@ -80,6 +81,44 @@ def seed_canned_replies(db: Session) -> None:
     for title, texts in CANNED_REPLIES:
         if title not in existing:
             db.add(CannedReply(title=title, texts=texts))
+
+
+# Demo partners to refer cases to (invented organisations and contacts): name, services, sites (none: every site).
+PARTNERS = [
+    (
+        "Association Santé Sahel",
+        [Category.HEALTH],
+        ["niamana", "sogoniko", "senou"],
+        "Dr Kadiatou Traoré · +223 20 00 00 01 · sante-sahel@example.org",
+    ),
+    (
+        "Eau Propre Mali (WASH)",
+        [Category.SHELTER, Category.WATER_SANITATION],
+        ["niamana", "sogoniko", "senou", "mopti"],
+        "Moussa Coulibaly · +223 20 00 00 02 · eau-propre@example.org",
+    ),
+    (
+        "Clinique juridique Hakili",
+        [Category.SECURITY, Category.DOCUMENTS],
+        [],
+        "Maître Aminata Diarra · +223 20 00 00 03 · hakili@example.org",
+    ),
+    (
+        "Musow Lakana (protection et VBG)",
+        [Category.VIOLENCE, Category.ABUSE_EXPLOITATION, Category.THREAT],
+        [],
+        "Point focal : Fatoumata Keïta · +223 20 00 00 04 · musow-lakana@example.org",
+    ),
+]
+
+
+def seed_partners(db: Session) -> None:
+    """The demo partners, each added once (by name); one admins have edited is left alone."""
+    existing = set(db.scalars(select(Partner.name)))
+    for name, services, slugs, contact in PARTNERS:
+        if name not in existing:
+            sites = list(db.scalars(select(Site).where(Site.slug.in_(slugs)))) if slugs else []
+            db.add(Partner(name=name, services=[str(code) for code in services], sites=sites, contact=contact))
 
 
 def ensure_admin(db: Session) -> str | None:

@@ -22,14 +22,24 @@ from bot.cases.queries import (
     pseudonym,
     readable_text,
 )
+from bot.cases.referrals import latest_referrals, status_at
 from bot.cases.sealed import tags_of
-from bot.models import Feedback, StaffUser
+from bot.cases.targets import is_overdue
+from bot.models import Feedback, Referral, StaffUser, utcnow
 from bot.vault import Vault
-from bot.vocabulary import CaseStatus, Channel, Kind
+from bot.vocabulary import CaseStatus, Channel, Kind, ReferralStatus
 from bot.web.deps import ApiUserDep, DbDep, RuntimeDep
 from bot.whole_numbers import whole_number
 
 router = APIRouter(prefix="/api/v1", tags=["feedback"])
+
+
+class ReferralItem(BaseModel):
+    """The case's latest referral to a partner organisation."""
+
+    partner: str = Field(description="The partner's name, as in the directory.")
+    status: str = Field(description=ReferralStatus.described())
+    at: datetime = Field(description="When the referral reached this status (ISO 8601, UTC).")
 
 
 class FeedbackItem(BaseModel):
@@ -52,6 +62,12 @@ class FeedbackItem(BaseModel):
     contact: str = Field(
         description="A stable pseudonym of the sender (not the phone number): the same person, the same value."
     )
+    respond_by: datetime | None = Field(
+        description="When the case's next step is due (ISO 8601, UTC): acknowledging it, then resolving it; "
+        "null once it is resolved or closed, and for assembly sign-ups (no targets)."
+    )
+    overdue: bool = Field(description="Whether `respond_by` has passed.")
+    referral: ReferralItem | None = Field(description="Its latest referral to a partner; null if never referred.")
 
 
 class FeedbackPage(BaseModel):
@@ -65,7 +81,7 @@ class Problem(BaseModel):
     detail: str
 
 
-def _item(vault: Vault, user: StaffUser, feedback: Feedback) -> FeedbackItem:
+def _item(vault: Vault, user: StaffUser, feedback: Feedback, referral: Referral | None) -> FeedbackItem:
     return FeedbackItem(
         reference=feedback.reference,
         created_at=feedback.created_at,
@@ -80,6 +96,11 @@ def _item(vault: Vault, user: StaffUser, feedback: Feedback) -> FeedbackItem:
         tags=tags_of(feedback, vault),
         text=readable_text(feedback, user, vault),
         contact=pseudonym(feedback),
+        respond_by=feedback.due_at,
+        overdue=is_overdue(feedback, utcnow()),
+        referral=ReferralItem(partner=referral.partner.name, status=referral.status, at=status_at(referral))
+        if referral
+        else None,
     )
 
 
@@ -102,8 +123,12 @@ def list_feedback(
     assignee: Annotated[str | None, Query(description="none | me | a staff id")] = None,
     date_from: Annotated[str | None, Query(description="YYYY-MM-DD, included")] = None,
     date_to: Annotated[str | None, Query(description="YYYY-MM-DD, included")] = None,
-    q: Annotated[str | None, Query(description="A reference (exact), otherwise words in the text")] = None,
-    before: Annotated[str | None, Query(description="The `next` of the previous page")] = None,
+    q: Annotated[
+        str | None, Query(description="A reference (exact), otherwise words in the text (accents folded)")
+    ] = None,
+    referral: Annotated[str | None, Query(description="any | sent | accepted | declined | done (latest)")] = None,
+    sort: Annotated[str | None, Query(description="newest (default) | oldest | due")] = None,
+    before: Annotated[str | None, Query(description="The `next` of the previous page, in the same sort")] = None,
     limit: Annotated[
         str | None, Query(description=f"Items per page, 1 to {MAX_PAGE_SIZE} (default {PAGE_SIZE})")
     ] = None,
@@ -115,7 +140,8 @@ def list_feedback(
         page = feedback_page(db, user, filters, before=before or None, limit=size, tz=tz)
     except InvalidFilter as invalid:
         raise HTTPException(status_code=400, detail=str(invalid)) from None
-    items = [_item(runtime.vault, user, item) for item in page.items]
+    referrals = latest_referrals(db, [item.id for item in page.items])
+    items = [_item(runtime.vault, user, item, referrals.get(item.id)) for item in page.items]
     record_reads(db, page.items, user, READ_THROUGH_API)
     db.commit()
     return FeedbackPage(items=items, next=page.next)
@@ -142,7 +168,7 @@ def get_feedback(reference: str, user: ApiUserDep, db: DbDep, runtime: RuntimeDe
     feedback = feedback_by_reference(db, user, reference)
     if feedback is None:
         raise HTTPException(status_code=404, detail="no such reference")
-    item = _item(runtime.vault, user, feedback)
+    item = _item(runtime.vault, user, feedback, latest_referrals(db, [feedback.id]).get(feedback.id))
     record_reads(db, [feedback], user, READ_THROUGH_API)
     db.commit()
     return item

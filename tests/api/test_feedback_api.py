@@ -2,13 +2,15 @@
 described in the OpenAPI schema, and never a phone number."""
 
 import re
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from bot.accounts import issue_api_token
+from bot.cases.targets import set_targets
 from bot.db import transaction
-from bot.models import Feedback, StaffUser
+from bot.models import Feedback, StaffUser, utcnow
 from tests.admin.test_inbox_page import add_contact, add_feedback, file_confidential_report
 from tests.admin_support import feedback_by_text, make_staff, submit_complaint
 
@@ -65,6 +67,9 @@ def test_a_token_lists_submissions_newest_first_without_phone_numbers(client, ru
         "tags": [],
         "text": "Les latrines débordent",
         "contact": phone_hash[:12],
+        "respond_by": None,  # not taken in yet: no targets
+        "overdue": False,
+        "referral": None,
     }
     assert water["created_at"].endswith(("Z", "+00:00"))
     assert not PHONE_DIGITS.search(response.text)
@@ -197,3 +202,31 @@ def test_the_openapi_schema_describes_the_api(client):
     assert {"reference", "created_at", "kind", "category", "site", "language", "channel", "status", "assignee",
             "tags", "text", "contact"} <= set(item)
     assert not any("phone" in name for name in item)
+
+
+
+def test_each_case_says_when_its_next_step_is_due_and_whether_it_is_overdue(client, runtime, contact):
+    now = utcnow()
+    came = {"new": now - timedelta(hours=1), "late": now - timedelta(hours=49), "answered": now - timedelta(hours=49)}
+    references = {name: add_feedback(runtime, contact, 1, start=start)[0] for name, start in came.items()}
+    references["resolved"] = add_feedback(runtime, contact, 1, status="resolved")[0]
+    references["sign-up"] = add_feedback(runtime, contact, 1, kind="assembly", category="confirmed")[0]
+    with transaction(runtime.database) as db:
+        for feedback in db.scalars(select(Feedback).where(Feedback.reference.in_(references.values()))):
+            if feedback.reference == references["answered"]:
+                feedback.first_response_at, feedback.status = now - timedelta(hours=40), "acknowledged"
+            if feedback.reference == references["resolved"]:
+                feedback.first_response_at = feedback.resolved_at = feedback.created_at
+            set_targets(feedback, runtime.settings)  # as the intake does: 48 h to acknowledge, 14 days to resolve
+    headers = token_for(runtime, "awa@ong.ml", "triage")
+
+    def due(name: str) -> tuple[datetime | None, bool]:
+        item = client.get(f"/api/v1/feedback/{references[name]}", headers=headers).json()
+        return item["respond_by"] and datetime.fromisoformat(item["respond_by"]), item["overdue"]
+
+    assert due("new") == (came["new"] + timedelta(hours=48), False)
+    assert due("late") == (came["late"] + timedelta(hours=48), True)
+    assert due("answered") == (came["answered"] + timedelta(days=14), False)  # acknowledged: resolving is next
+    assert due("resolved") == due("sign-up") == (None, False)
+    page = client.get("/api/v1/feedback", headers=headers).json()["items"]
+    assert [item["reference"] for item in page if item["overdue"]] == [references["late"]]
