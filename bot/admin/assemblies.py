@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from starlette.datastructures import FormData
 
-from bot.admin.inbox import _cell as spreadsheet_safe
+from bot.admin.exports import spreadsheet_safe
 from bot.admin.inbox import masked_phone
 from bot.assemblies import organize
 from bot.cases.access import sites_of

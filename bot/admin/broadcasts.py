@@ -213,7 +213,9 @@ def _list_page(
 
 @router.get("")
 def broadcasts_page(page: StaffPageDep, _organizer: OrganizerDep) -> Response:
-    return _list_page(page)
+    # A link may prefill the form (the monthly report's summary: text_<language>, sites); nothing is sent from it.
+    prefill = page.request.query_params
+    return _list_page(page, typed=prefill if prefill else None)
 
 
 @router.post("/preview")

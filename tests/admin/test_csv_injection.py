@@ -12,10 +12,11 @@ import io
 import re
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.db import transaction
-from bot.models import Feedback
+from bot.models import Feedback, Partner, Referral
 from tests.admin.test_inbox_page import add_contact, add_feedback, sign_in
 from tests.admin_support import make_staff
 
@@ -34,19 +35,30 @@ HOSTILE = [
     "＝1+1",
 ]
 TAGS = ["=cmd|' /C calc'!A0", "eau", " -2"]
+OUTCOME = "-1+1 réparé"
+PARTNER = "@SUM(1+1)*cmd"
 
 
 @pytest.fixture
-def exported(client, runtime):
-    """The export of one submission per hostile text, tagged with hostile tags, assigned to a staff
-    member whose email starts with `=`: its bytes as a spreadsheet program gets them."""
+def hostile(client, runtime):
+    """One submission per hostile text, tagged with hostile tags, assigned to a staff member whose email
+    starts with `=`, with a hostile outcome, referred to a partner whose name starts with `@`."""
     sign_in(client, runtime, "awa@ong.ml", "admin")
     hostile_staff = make_staff(runtime, "=1+1@ong.ml", "triage")
     contact = add_contact(runtime, "+22376543201")
     references = [add_feedback(runtime, contact, text=text, tags=TAGS)[0] for text in HOSTILE]
     with transaction(runtime.database) as db:
+        partner = Partner(name=PARTNER, services=["water_sanitation"])
+        db.add(partner)
+        db.flush()
         for feedback in db.scalars(select(Feedback).where(Feedback.reference.in_(references))):
-            feedback.assignee_id = hostile_staff
+            feedback.assignee_id, feedback.outcome = hostile_staff, OUTCOME
+            db.add(Referral(feedback_id=feedback.id, partner_id=partner.id, status="sent"))
+
+
+@pytest.fixture
+def exported(client, hostile):
+    """The CSV export of the hostile submissions: its bytes as a spreadsheet program gets them."""
     response = client.get("/admin/export.csv")
     assert response.status_code == 200, response.text
     return response.content.decode("utf-8-sig")
@@ -92,3 +104,22 @@ def test_the_persons_words_are_all_there(exported):
     assert unmarked == set(HOSTILE)
     assert {row["assignee"] for row in rows} == {"'=1+1@ong.ml"}
     assert {row["tags"] for row in rows} == {"'=cmd|' /C calc'!A0;eau; '-2"}
+
+
+def test_the_outcome_and_the_partner_are_kept_from_running_too(exported):
+    rows = list(csv.DictReader(io.StringIO(exported, newline="")))
+    assert {row["outcome"] for row in rows} == {"'" + OUTCOME}
+    assert {row["referral_partner"] for row in rows} == {"'" + PARTNER}
+
+
+def test_in_the_xlsx_every_text_is_a_text_cell_never_a_formula(client, hostile):
+    """An XLSX cell says what it holds: every text is stored as one, word for word."""
+    response = client.get("/admin/export.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row if isinstance(cell.value, str)]
+    assert cells and all(cell.data_type == "s" for cell in cells)
+    by_column = {sheet.cell(1, index).value: index for index in range(1, sheet.max_column + 1)}
+    texts = {sheet.cell(row, by_column["Text"]).value for row in range(2, sheet.max_row + 1)}
+    assert texts == {text.replace("\r\n", "\n") for text in HOSTILE}  # XML reads a line break as \n
+    assert {sheet.cell(row, by_column["Referred to"]).value for row in range(2, sheet.max_row + 1)} == {PARTNER}
