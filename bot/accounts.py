@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import threading
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
@@ -129,6 +130,8 @@ def start_login(db: Session, staff_id: int) -> str:
     db.execute(delete(StaffLogin).where(StaffLogin.expires_at <= now))  # anyone's expired logins
     token = secrets.token_urlsafe(32)
     db.add(StaffLogin(staff_id=staff_id, token_hash=token_hash(token), created_at=now, expires_at=now + LOGIN_LIFETIME))
+    # Shown to admins: an account nobody has used for months is one to disable.
+    db.execute(update(StaffUser).where(StaffUser.id == staff_id).values(last_login_at=now))
     return token
 
 
@@ -176,6 +179,40 @@ def reset_password(db: Session, user: StaffUser, password: str) -> None:
     user.password_hash = hash_password(password)
     user.failed_logins, user.locked_until = 0, None
     _end_every_login(db, user)
+
+
+class Lockout(StrEnum):
+    """Why a change to an account would leave nobody able to administer baro."""
+
+    SELF = "self"  # an admin disabling or demoting their own account
+    LAST_ADMIN = "last_admin"  # the last active admin disabled or demoted
+
+
+def lockout(
+    db: Session, actor: StaffUser | None, user: StaffUser, role: str | None = None, active: bool | None = None
+) -> Lockout | None:
+    """Whether `actor` (None: the operator, at the command line) changing `user`'s role to `role`, or its `active`
+    flag, would lock admins out; None if not. An active admin acting on another always leaves one: themselves."""
+    demoted = role is not None and role != Role.ADMIN
+    if not (user.role == Role.ADMIN and user.active and (demoted or active is False)):
+        return None
+    if actor is not None and user.id == actor.id:
+        return Lockout.SELF
+    others = select(func.count(StaffUser.id)).where(
+        StaffUser.role == Role.ADMIN, StaffUser.active.is_(True), StaffUser.id != user.id
+    )
+    return None if db.scalar(others) else Lockout.LAST_ADMIN
+
+
+def change_role(db: Session, user: StaffUser, role: str, site_slugs: list[str] = ()) -> None:
+    """A new role, and the sites a triage account is limited to (none: every site; other roles have none)."""
+    if role not in set(Role):
+        raise ValueError(f"role must be one of {', '.join(Role)}")
+    wanted = set(site_slugs) if role == Role.TRIAGE else set()
+    sites = list(db.scalars(select(Site).where(Site.slug.in_(wanted)))) if wanted else []
+    if len(sites) != len(wanted):
+        raise ValueError(f"unknown site among {', '.join(sorted(wanted))}")
+    user.role, user.sites = role, sites
 
 
 def disable(db: Session, user: StaffUser) -> None:

@@ -14,13 +14,32 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from bot import access_log
 from bot.accounts import LOGIN_LIFETIME
-from bot.admin import TEMPLATES, assemblies, broadcasts, cases, dashboard, home, inbox, login, sends, users
+from bot.admin import (
+    TEMPLATES,
+    assemblies,
+    broadcasts,
+    canned_replies,
+    cases,
+    dashboard,
+    exports,
+    home,
+    inbox,
+    login,
+    partners,
+    referrals,
+    reports,
+    sends,
+    settings_view,
+    sites,
+    users,
+)
 from bot.api import organizers, v1
 from bot.channels import ADAPTERS
 from bot.channels.base import Refused
 from bot.config import Settings, get_settings
 from bot.runtime import Runtime
 from bot.spool.replay import Flusher
+from bot.web import errors
 from bot.web.pages import Interface
 from bot.web.providers import provider_routes
 from bot.web.security import Forbidden, LoginRequired, StaffGuard
@@ -79,10 +98,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https_only=settings.public_url.startswith("https://"),
     )
     # Outermost: security headers on every staff answer, and staff forms refused past their size unread.
-    app.add_middleware(StaffGuard, max_body_bytes=settings.staff_max_body_bytes, gettext=interface.gettext)
+    too_large = errors.too_large(interface, settings.staff_max_body_bytes)
+    app.add_middleware(StaffGuard, max_body_bytes=settings.staff_max_body_bytes, too_large=too_large)
     app.include_router(provider_routes(ADAPTERS))
-    for module in (login, home, inbox, cases, dashboard, sends, users, assemblies, broadcasts, v1, organizers):
+    routers = (login, home, inbox, exports, reports, cases, dashboard, sends, users, assemblies, broadcasts)
+    routers += (canned_replies, sites, settings_view)  # administration
+    routers += (partners, referrals)  # the partner directory, and referring cases to it
+    for module in (*routers, v1, organizers):
         app.include_router(module.router)
+
+    # A French page (the reader's language) for a browser, JSON for the API: bot/web/errors.py.
+    for raised, handler in errors.handlers(interface).items():
+        app.add_exception_handler(raised, handler)
 
     @app.exception_handler(Refused)
     async def provider_refused(_request: Request, error: Refused) -> Response:

@@ -6,9 +6,10 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from bot.accounts import MIN_PASSWORD_LENGTH, create_user, password_problem
+from bot.accounts import MIN_PASSWORD_LENGTH, Lockout, create_user, lockout, password_problem, start_login
 from bot.cli import app as cli
 from bot.db import transaction
+from bot.models import utcnow
 from tests.admin_support import PASSWORD
 
 WEAK = [
@@ -50,3 +51,30 @@ def test_users_create_refuses_a_weak_password_and_generates_a_strong_one(runtime
     assert generated.exit_code == 0, generated.output
     password = re.search(r"password: (\S+)", generated.output).group(1)
     assert password_problem(password, email="awa@ong.ml") is None
+
+
+def test_a_login_records_when_it_happened(runtime):
+    with transaction(runtime.database) as db:
+        account = create_user(db, "awa@ong.ml", "triage", PASSWORD)
+        assert account.last_login_at is None
+        before = utcnow()
+        start_login(db, account.id)
+        db.refresh(account)
+        assert before <= account.last_login_at <= utcnow()
+
+
+def test_the_last_active_admin_is_never_disabled_nor_demoted(runtime):
+    with transaction(runtime.database) as db:
+        admin = create_user(db, "admin@ong.ml", "admin", PASSWORD)
+        retired = create_user(db, "old@ong.ml", "admin", PASSWORD)
+        retired.active = False
+        db.flush()
+        # Nobody else administers baro: not by the operator at the command line, nor by the admin themselves.
+        assert lockout(db, None, admin, active=False) is Lockout.LAST_ADMIN
+        assert lockout(db, None, admin, role="triage") is Lockout.LAST_ADMIN
+        assert lockout(db, admin, admin, active=False) is Lockout.SELF
+        assert lockout(db, None, admin, role="admin") is None  # no change of role
+        assert lockout(db, None, retired, role="triage") is None  # already out of the way
+
+        other = create_user(db, "awa@ong.ml", "admin", PASSWORD)
+        assert lockout(db, other, admin, active=False) is None  # `other` remains

@@ -14,12 +14,23 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
 from bot.cases.access import organizes, works_at_desk
-from bot.vocabulary import CaseStatus, Category, Channel, Kind, MessageStatus, SignupStatus, Vocabulary
+from bot.vocabulary import (
+    CaseStatus,
+    Category,
+    Channel,
+    Kind,
+    MessageStatus,
+    ReferralStatus,
+    SignupStatus,
+    Vocabulary,
+)
 from bot.web.security import csrf_token
 
 DOMAIN = "admin"
 # The staff interface: French first (the staff's working language), English second.
 INTERFACE_LANGUAGES = ("fr", "en")
+# Each named in itself, as a reader looks for their own.
+INTERFACE_NAMES = {"fr": "Français", "en": "English"}
 _FLASHES = "flashes"
 # The vocabularies a page names codes of. An assembly sign-up's category is its place or
 # waiting-list status, so a category is looked up in both.
@@ -29,6 +40,7 @@ VOCABULARIES: dict[str, tuple[type[Vocabulary], ...]] = {
     "category": (Category, SignupStatus),
     "channel": (Channel,),
     "message_status": (MessageStatus,),
+    "referral_status": (ReferralStatus,),
 }
 
 
