@@ -12,9 +12,10 @@ run: install
 	$(BIN)/baro run
 
 # Lint first: a style or import-order error fails the build like a failing test.
+# Two workers: the suite is most of CI's time, and each worker has its own database and Redis (tests/conftest.py).
 test: install
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 install: $(STAMP) locales
 

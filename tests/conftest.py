@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from redis import Redis
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 from twilio.request_validator import RequestValidator
 
 from bot import runtime as runtime_module
@@ -60,9 +60,25 @@ def redis_url(test_dir):
         yield url
 
 
+def _own_database(url: str) -> str:
+    """Under pytest-xdist each worker gets its own PostgreSQL database beside the one given (`test` → `test_gw0`),
+    made afresh, so parallel workers never share rows; SQLite files are per worker already."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not url.startswith("postgresql"):
+        return url
+    given = make_url(url)
+    name = f"{given.database}_{worker}"
+    engine = create_engine(given, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return given.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(test_dir):
-    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{test_dir / 'test.sqlite3'}"
+    url = _own_database(os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{test_dir / 'test.sqlite3'}")
     engine = make_engine(url)
     with engine.begin() as connection:  # a clean slate on a shared PostgreSQL database
         Base.metadata.drop_all(connection)
