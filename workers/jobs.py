@@ -9,7 +9,7 @@ from bot.cases.intake import take_in
 from bot.cases.protection import alert_protection as _alert_protection
 from bot.cases.protection import remind_overdue
 from bot.conversation.state import purge_expired
-from bot.db import transaction
+from bot.db import refresh_statistics, transaction
 from bot.outbound.drain import drain
 from bot.outbound.sending import expire_leases, send
 from bot.runtime import get_runtime
@@ -64,3 +64,8 @@ def purge_expired_state() -> int:
     """Forget conversations and USSD sessions past their expiry: nothing of them is kept longer than needed."""
     with transaction(get_runtime().database) as db:
         return purge_expired(db)
+
+
+def refresh_database_statistics() -> bool:
+    """Keep SQLite's query planner informed of the data (PostgreSQL does it itself)."""
+    return refresh_statistics(get_runtime().engine)

@@ -8,6 +8,7 @@ from bot.handover import INTAKE_QUEUE, LANE_QUEUES
 from bot.vocabulary import Lane
 from workers.jobs import (
     purge_expired_state,
+    refresh_database_statistics,
     remind_overdue_reports,
     send_assembly_reminders,
     start_due_broadcasts,
@@ -35,4 +36,6 @@ PERIODIC = (
     Periodic(send_assembly_reminders, INTAKE_QUEUE, lambda settings: settings.sweep_interval_seconds),
     # Confidential reports past their deadline and still not acknowledged: the focal points are told again, once.
     Periodic(remind_overdue_reports, INTAKE_QUEUE, lambda settings: settings.sweep_interval_seconds),
+    # SQLite's planner statistics, as the data grows (an hour is plenty: they describe shapes, not rows).
+    Periodic(refresh_database_statistics, INTAKE_QUEUE, lambda settings: 3600),
 )
