@@ -30,6 +30,7 @@ from bot.vocabulary import Channel, Direction, MessageStatus
 # 480 characters, a note 4,000.
 EXCHANGE_SHOWN = 12  # the most recent messages of this case's exchange (most cases have fewer)
 HISTORY_PAGE = 50  # messages per page of the person's whole conversation
+HISTORY_PAGE_CHARS = 40_000  # or fewer, so that a page of long WhatsApp texts stays under 100 KB
 OTHER_CASES_SHOWN = 20
 NOTES_SHOWN = 15
 EVENTS_SHOWN = 50
@@ -238,10 +239,17 @@ def history(
             )
         )
     recent = list(db.scalars(query.order_by(Message.created_at.desc(), Message.id.desc()).limit(HISTORY_PAGE + 1)))
-    shown = recent[:HISTORY_PAGE]
     unreachable = _unreachable(feedback.contact)
-    lines = [_line(message, vault, feedback.message_id, by, unreachable) for message in reversed(shown)]
-    return HistoryPage(lines, shown[-1].id if len(recent) > HISTORY_PAGE else None)
+    lines, shown, length = [], [], 0
+    for message in recent[:HISTORY_PAGE]:
+        line = _line(message, vault, feedback.message_id, by, unreachable)
+        length += len(line.text)
+        if shown and length > HISTORY_PAGE_CHARS:  # long texts: fewer per page, so the page stays light
+            break
+        lines.append(line)
+        shown.append(message)
+    more = len(shown) < len(recent)
+    return HistoryPage(lines[::-1], shown[-1].id if more else None)
 
 
 def other_cases(db: Session, user: StaffUser, feedback: Feedback) -> OtherCases:

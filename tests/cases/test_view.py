@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 
 from bot.cases import lifecycle
-from bot.cases.view import HISTORY_PAGE, OtherCases, canned_text, canned_title, case_view, history
+from bot.cases.view import HISTORY_PAGE, HISTORY_PAGE_CHARS, OtherCases, canned_text, canned_title, case_view, history
 from bot.models import CannedReply, Message, utcnow
 from bot.vocabulary import CaseStatus, Direction, MessageStatus
 from tests import domain_support as rows
@@ -227,6 +227,32 @@ def test_a_long_history_is_read_fifty_messages_a_page_from_the_most_recent(db, v
     read = [line.text for page in reversed(pages) for line in page.lines]
     assert read == [f"m{n}" for n in range(70)] + ["m69b"] + [f"m{n}" for n in range(70, 120)]
     assert case_view(db, awa, complaint, vault).exchange.lines == []  # none of them is about this case
+
+
+def test_long_texts_make_shorter_history_pages_and_none_is_lost(db, vault):
+    person = rows.person(db, vault)
+    complaint = rows.case(db, person)
+    start = utcnow() - timedelta(days=1)
+    # WhatsApp texts of 4,000 characters: fifty of them would make a page of 200 KB.
+    db.add_all(
+        Message(
+            contact_id=person.id,
+            channel="whatsapp",
+            direction="in",
+            text=f"{n:03d}" + "x" * 3997,
+            created_at=start + n * SECOND,
+        )
+        for n in range(30)
+    )
+    db.flush()
+    awa = rows.staff(db, "awa@ong.ml", "triage")
+
+    pages = [history(db, awa, complaint, vault)]
+    while pages[-1].older is not None:
+        pages.append(history(db, awa, complaint, vault, before=pages[-1].older))
+
+    assert all(sum(len(line.text) for line in page.lines) <= HISTORY_PAGE_CHARS for page in pages)
+    assert [line.text[:3] for page in reversed(pages) for line in page.lines] == [f"{n:03d}" for n in range(30)]
 
 
 def test_a_cursor_that_is_not_one_of_the_persons_messages_gives_no_page(db, vault):
