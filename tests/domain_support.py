@@ -4,11 +4,12 @@ Each builder adds to the session it is given and flushes, so the caller's transa
 Staff accounts get a placeholder password hash: these specifications never log in.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.cases.targets import set_targets
 from bot.contacts import contact_for
 from bot.models import Contact, Feedback, Message, Site, StaffUser
 from bot.references import new_reference
@@ -116,3 +117,29 @@ def case(
     db.add(row)
     db.flush()
     return row
+
+
+def timed_case(
+    db: Session,
+    settings,
+    contact: Contact,
+    created_at: datetime,
+    *,
+    answered: float | None = None,
+    resolved: float | None = None,
+    **fields,
+) -> Feedback:
+    """A case that came in at `created_at`, first answered and resolved so many hours later, with the targets the
+    intake would have given it."""
+    feedback = case(
+        db,
+        contact,
+        "x",
+        created_at=created_at,
+        first_response_at=created_at + timedelta(hours=answered) if answered is not None else None,
+        resolved_at=created_at + timedelta(hours=resolved) if resolved is not None else None,
+        **fields,
+    )
+    set_targets(feedback, settings)
+    db.flush()
+    return feedback

@@ -407,19 +407,18 @@ def measured(runtime):
         db.add(partner)
 
         def case(site, kind="complaint", answered=None, resolved=None, status="new", referrals=()):
-            feedback = rows.case(
+            feedback = rows.timed_case(
                 db,
+                runtime.settings,
                 contact,
-                "x",
+                came,
+                answered=answered,
+                resolved=resolved,
                 kind=kind,
                 vault=runtime.vault,
                 site_slug=site,
-                created_at=came,
                 status=status,
-                first_response_at=came + timedelta(hours=answered) if answered is not None else None,
-                resolved_at=came + timedelta(hours=resolved) if resolved is not None else None,
             )
-            set_targets(feedback, runtime.settings)
             for minutes, referral_status in enumerate(referrals):
                 db.add(
                     Referral(

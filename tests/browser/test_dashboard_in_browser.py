@@ -23,18 +23,17 @@ def test_a_focal_point_reads_the_targets_the_referrals_and_what_is_due(app, live
             ("sogoniko", None, "need"),
             (None, 1, "confidential"),
         ):
-            feedback = rows.case(
+            feedback = rows.timed_case(
                 db,
+                runtime.settings,
                 contact,
-                "x",
+                came,
+                answered=answered,
                 kind=kind,
                 vault=runtime.vault,
                 site_slug=site,
-                created_at=came,
                 status="new" if answered is None else "acknowledged",
-                first_response_at=came + timedelta(hours=answered) if answered is not None else None,
             )
-            set_targets(feedback, runtime.settings)
             db.add(Referral(feedback_id=feedback.id, partner=partner, status="accepted", created_at=came))
         report = rows.case(db, contact, "x", kind="confidential", vault=runtime.vault, created_at=utcnow())
         set_targets(report, runtime.settings)

@@ -115,22 +115,18 @@ def measured_case(
     status=CaseStatus.NEW,
 ) -> Feedback:
     """A case that came in at `created_at`, first answered and resolved so many hours later, with its targets."""
-    contact = rows.person(db, runtime.vault)
-    feedback = rows.case(
+    return rows.timed_case(
         db,
-        contact,
-        "x",
+        runtime.settings,
+        rows.person(db, runtime.vault),
+        created_at,
+        answered=answered,
+        resolved=resolved,
         kind=kind,
         vault=runtime.vault,
         site_slug=site,
-        created_at=created_at,
         status=status,
-        first_response_at=created_at + timedelta(hours=answered) if answered is not None else None,
-        resolved_at=created_at + timedelta(hours=resolved) if resolved is not None else None,
     )
-    targets.set_targets(feedback, runtime.settings)
-    db.flush()
-    return feedback
 
 
 @pytest.fixture
