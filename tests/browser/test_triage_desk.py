@@ -43,9 +43,11 @@ def no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
 
 
+@pytest.mark.parametrize("width", [360, 1280])
 def test_a_triage_officer_works_a_case_to_closed_and_the_person_is_told(
-    twilio, queue_with_cases, live_server, page, runtime, fr
+    width, twilio, queue_with_cases, live_server, page, runtime, fr
 ):
+    page.set_viewport_size({"width": width, "height": 800})
     make_staff(runtime, "awa@ong.ml", "triage")
     log_in(page, live_server, "awa@ong.ml", PASSWORD)
 
