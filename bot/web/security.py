@@ -77,7 +77,7 @@ class AdminsOnly(Forbidden):
     """An admin's page: staff accounts."""
 
     title = N_("Staff accounts")
-    message = N_("Only admins manage staff accounts.")
+    message = N_("Only admins administer baro: accounts, sites, partners, canned replies and settings.")
 
 
 def csrf_token(request: Request) -> str:
