@@ -63,4 +63,6 @@ def log_in(page, base: str, email: str, password: str) -> None:
     page.goto(f"{base}/admin/login")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Mot de passe").fill(password)
-    page.get_by_role("button", name="Se connecter").click()
+    # Waits for the page the login leads to: a test reading the page at once must not read the login's, half gone.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Se connecter").click()
