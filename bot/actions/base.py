@@ -48,7 +48,7 @@ class ActionContext:
         return self.db.scalar(select(Site.id).where(Site.slug == slug)) if slug else None
 
     def new_feedback(self, **fields) -> Feedback:
-        """A submission with a fresh reference; a clash among 31**6 is rare, so retry rather than fail the person."""
+        """A submission with a fresh reference; a clash among 25**6 is rare, so retry rather than fail the person."""
         for _ in range(8):
             feedback = Feedback(
                 reference=new_reference(),

@@ -1,6 +1,7 @@
 """`lookup_reference`: the status of one of the person's own references (variable `reference`), in words.
 
 Someone else's reference is simply not found: a reference reveals nothing to whoever holds another phone.
+Look-alikes typed (GAPNSV for GAPN5V) are forgiven among the person's own references only (bot.references.match).
 Following a confidential report is as confidential as the report: the exchange is kept like its own.
 """
 
@@ -16,17 +17,21 @@ from bot.models import Feedback, Signup
 from bot.vocabulary import AssemblyStatus, CaseStatus, Kind, SignupStatus
 
 
+def _own(context: ActionContext, typed: str) -> Feedback | None:
+    """The person's case `typed` names, exactly or with look-alikes (S for 5...): never anyone else's."""
+    if references.fold(typed) is None:
+        return None
+    mine = select(Feedback).where(Feedback.contact_id == context.contact.id)
+    reference = references.match(typed, context.db.scalars(mine.with_only_columns(Feedback.reference)))
+    return context.db.scalar(mine.where(Feedback.reference == reference)) if reference else None
+
+
 def lookup_reference(context: ActionContext, action: Action) -> None:
-    reference = references.clean(str(action.values.get("reference", "")))
-    found = (
-        context.db.scalar(
-            select(Feedback).where(Feedback.reference == reference, Feedback.contact_id == context.contact.id)
-        )
-        if reference and set(reference) <= set(references.ALPHABET)
-        else None
-    )
+    typed = str(action.values.get("reference", ""))
+    found = _own(context, typed)
     values = context.outcome.values
-    values["reference"] = reference
+    # The reply quotes the reference as it is written, so a person who typed a look-alike learns its spelling.
+    values["reference"] = found.reference if found is not None else references.clean(typed)
     context.outcome.confidential |= found is not None and found.confidential
     if found is None:
         values["status"] = NOT_FOUND

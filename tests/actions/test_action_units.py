@@ -463,6 +463,26 @@ def what_cannot_be_a_reference_is_not_found(scene: Scene):
     assert scene.carry_out(reference="")["status"] == NOT_FOUND
 
 
+def a_reference_typed_with_look_alikes_is_the_persons_own_and_quoted_as_written(scene: Scene):
+    rows.case(scene.db, scene.contact, reference="GAPN5V")
+    assert scene.carry_out(reference="gapnsv") == {"reference": "GAPN5V", "status": STATUS["new"]}
+    assert scene.carry_out(reference="6APN-5U")["reference"] == "GAPN5V"
+
+
+def look_alikes_never_reach_someone_elses_reference(scene: Scene):
+    rows.case(scene.db, scene.someone_else(), reference="GAPN5V")
+    rows.case(scene.db, scene.contact, reference="K7MP3X")
+    assert scene.carry_out(reference="GAPNSV") == {"reference": "GAPNSV", "status": NOT_FOUND}
+
+
+def two_own_references_that_read_alike_are_told_apart_only_exactly(scene: Scene):
+    rows.case(scene.db, scene.contact, reference="GAPN5V", status="resolved")
+    rows.case(scene.db, scene.contact, reference="GAPNSV", status="in_progress")
+    assert scene.carry_out(reference="GAPN5V")["status"] == STATUS["resolved"]
+    assert scene.carry_out(reference="gapnsv")["status"] == STATUS["in_progress"]
+    assert scene.carry_out(reference="6APN5V") == {"reference": "6APN5V", "status": NOT_FOUND}
+
+
 CASES: dict[str, tuple[Callable[[Scene], None], ...]] = {
     "set_language": (the_chosen_language_is_theirs_from_now_on,),
     "accept_consent": (accepting_is_remembered_with_its_time,),
@@ -506,6 +526,9 @@ CASES: dict[str, tuple[Callable[[Scene], None], ...]] = {
         an_assembly_sign_up_is_told_as_a_place_or_the_waiting_list,
         someone_elses_reference_is_simply_not_found,
         what_cannot_be_a_reference_is_not_found,
+        a_reference_typed_with_look_alikes_is_the_persons_own_and_quoted_as_written,
+        look_alikes_never_reach_someone_elses_reference,
+        two_own_references_that_read_alike_are_told_apart_only_exactly,
     ),
 }
 
