@@ -79,7 +79,7 @@ def flows_check() -> None:
 
 @flows_app.command("report")
 def flows_report() -> None:
-    """Print what every screen costs: characters, SMS encoding and parts, under both SMS alphabet settings."""
+    """Print what every screen costs: characters, SMS encoding and parts, under each SMS alphabet setting."""
     from bot import channels
     from bot.actions import UNITS
     from bot.flows import check

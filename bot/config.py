@@ -65,11 +65,13 @@ class Settings(BaseSettings):
     default_region: str = "ML"
     # Dates and times people read (assemblies) are in this zone.
     timezone: str = "Africa/Bamako"
-    # How text goes out on each channel: `unicode` as written, or `gsm` (older Bambara spelling,
-    # French folded) so that an SMS stays in the cheaper GSM-7 alphabet.
-    sms_alphabet: Literal["unicode", "gsm"] = "unicode"
-    whatsapp_alphabet: Literal["unicode", "gsm"] = "unicode"
-    ussd_alphabet: Literal["unicode", "gsm"] = "unicode"
+    # How text goes out on each channel (bot.outbound.gsm7.prepare): `unicode` as written, `gsm` always
+    # folded (older Bambara spelling, French folded) to the cheaper GSM-7 alphabet, or `auto`: per message,
+    # as written unless folding needs fewer SMS parts. WhatsApp has no parts to save; USSD pages by
+    # characters as written, and folding only lengthens a screen (ɲ→ny): both stay as written.
+    sms_alphabet: Literal["unicode", "gsm", "auto"] = "auto"
+    whatsapp_alphabet: Literal["unicode", "gsm", "auto"] = "unicode"
+    ussd_alphabet: Literal["unicode", "gsm", "auto"] = "unicode"
 
     # USSD (Africa's Talking protocol): the callback URL carries ?token=USSD_TOKEN. While it is changed,
     # `new,old`: both are taken until the aggregator calls with the new one (see `ussd_tokens`).
@@ -182,7 +184,7 @@ class Settings(BaseSettings):
         return self
 
     def alphabet(self, channel: str) -> str:
-        """How text is written on `channel`: `unicode` as written, or `gsm` (see bot.sms)."""
+        """How text is written on `channel`: `unicode`, `gsm` or `auto` (see bot.outbound.gsm7.prepare)."""
         return getattr(self, f"{channel}_alphabet", "unicode")
 
     def per_second(self, channel: str) -> float:

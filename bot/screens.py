@@ -148,7 +148,8 @@ def report(all_screens: list[Screen], limits: Sequence[ScreenLimit]) -> list[str
     lines = [
         "Every screen as a person reads it, rendered with sample data (the longest plausible values).",
         "; ".join(limit.summary() for limit in limits) + ".",
-        "SMS alphabet `unicode` sends the text as written; `gsm` folds it to the cheaper GSM-7 alphabet.",
+        "SMS alphabet `unicode` sends the text as written; `gsm` folds it to the cheaper GSM-7 alphabet;"
+        " `auto` (the default) sends it as written unless folding needs fewer parts.",
     ]
     totals = [["language", "screens", "characters", *(f"parts ({alphabet})" for alphabet in ALPHABETS)]]
     for lang in dict.fromkeys(screen.language for screen in all_screens):
@@ -165,5 +166,5 @@ def report(all_screens: list[Screen], limits: Sequence[ScreenLimit]) -> list[str
         title = "all (one screen in every language)" if lang == ALL_LANGUAGES else lang
         lines += ["", f"Language: {title}", *_table(rows, numbers, groups)]
         totals.append([lang, str(len(mine)), str(sum(len(s.text) for s in mine)), *(str(parts[a]) for a in ALPHABETS)])
-    lines += ["", "Totals per language (characters as written)", *_table(totals, {1, 2, 3, 4}, {})]
+    lines += ["", "Totals per language (characters as written)", *_table(totals, set(range(1, len(totals[0]))), {})]
     return lines

@@ -73,13 +73,15 @@ def test_flows_report_prints_every_screen_and_the_totals_per_language(monkeypatc
     lines = result.output.splitlines()
     assert "welcome.consent" in result.output and "SMS alphabet: unicode" in result.output
     totals = lines[lines.index("Totals per language (characters as written)") + 1 :]
-    assert totals[0].split() == ["language", "screens", "characters", "parts", "(unicode)", "parts", "(gsm)"]
+    assert totals[0].split() == [
+        "language", "screens", "characters", "parts", "(unicode)", "parts", "(gsm)", "parts", "(auto)"
+    ]
     states = [s for f in load_flows(get_settings().flows_dir, REGISTRY).flows.values() for s in f.states.values()]
     per_language = str(sum(not s.all_languages for s in states))
     for lang in ("fr", "bm"):
         [row] = [line.split() for line in totals if line.split()[0] == lang]
         assert row[1] == per_language
-        assert all(cell.isdigit() and int(cell) > 0 for cell in row[1:]) and len(row) == 5
+        assert all(cell.isdigit() and int(cell) > 0 for cell in row[1:]) and len(row) == 6
 
 
 def test_flows_check_counts_sms_parts_under_the_configured_alphabet(monkeypatch, tmp_path):
@@ -90,13 +92,14 @@ def test_flows_check_counts_sms_parts_under_the_configured_alphabet(monkeypatch,
     long_prompt = "Tell us more in a few words. " + "Kɛnɛya, sɔrɔ, dumuni. " * 8
     need.write_text(need.read_text().replace('"Tell us more in a few words."', f'"{long_prompt.strip()}"'))
 
+    default = invoke(monkeypatch, "flows", "check", FLOWS_DIR=flows)  # `auto`: folded, it is 2 GSM-7 parts
     unicode = invoke(monkeypatch, "flows", "check", FLOWS_DIR=flows, SMS_ALPHABET="unicode")
     gsm = invoke(monkeypatch, "flows", "check", FLOWS_DIR=flows, SMS_ALPHABET="gsm")
 
-    assert unicode.exit_code == gsm.exit_code == 1
+    assert unicode.exit_code == gsm.exit_code == default.exit_code == 1
     for lang in ("fr", "bm"):
         ussd = f"need.yaml: state `description`: the `{lang}` screen is 204 characters, over the 182 of a USSD screen"
         parts = f"need.yaml: state `description`: the `{lang}` screen needs 4 SMS parts (UCS-2), over 2"
         assert ussd in unicode.output and ussd in gsm.output  # a USSD screen counts characters as written
         assert parts in unicode.output
-        assert parts not in gsm.output
+        assert parts not in gsm.output and parts not in default.output and ussd in default.output

@@ -204,15 +204,17 @@ def test_the_engine_check_knows_translations_not_screen_lengths(lengthened):
 # The report for organizers.
 
 
-def test_the_report_lists_every_screen_under_both_alphabets_with_totals(real_screens):
+def test_the_report_lists_every_screen_under_each_alphabet_with_totals(real_screens):
     lines = report(real_screens, channels.limits())
     text = "\n".join(lines)
 
-    assert "SMS alphabet: unicode" in text and "SMS alphabet: gsm" in text
+    assert "SMS alphabet: unicode" in text and "SMS alphabet: gsm" in text and "SMS alphabet: auto" in text
     consent = next(line for line in lines if line.startswith("welcome.consent ") and "UCS-2" in line)
     assert "GSM-7" in consent  # the same screen, side by side
     totals = lines[lines.index("Totals per language (characters as written)") + 1 :]
-    assert totals[0].split() == ["language", "screens", "characters", "parts", "(unicode)", "parts", "(gsm)"]
+    assert totals[0].split() == [
+        "language", "screens", "characters", "parts", "(unicode)", "parts", "(gsm)", "parts", "(auto)"
+    ]
     rows = {row.split()[0]: row.split()[1:] for row in totals[1:]}
     for lang in (*LANGUAGES, ALL_LANGUAGES):
         mine = [s for s in real_screens if s.language == lang]
@@ -221,4 +223,16 @@ def test_the_report_lists_every_screen_under_both_alphabets_with_totals(real_scr
             str(sum(len(s.text) for s in mine)),
             str(sum(Costing.of(s, "unicode").parts for s in mine)),
             str(sum(Costing.of(s, "gsm").parts for s in mine)),
+            str(sum(Costing.of(s, "auto").parts for s in mine)),
         ]
+
+
+def test_auto_costs_each_screen_the_cheaper_way_and_keeps_the_letters_when_that_is_free(real_screens):
+    for each in real_screens:
+        auto, unicode, gsm = (Costing.of(each, alphabet) for alphabet in ("auto", "unicode", "gsm"))
+        assert auto.parts == min(unicode.parts, gsm.parts), each.name
+        assert auto.encoding == ("UCS-2" if unicode.parts <= gsm.parts and unicode.encoding == "UCS-2" else "GSM-7")
+    # The Bambara main menu is two UCS-2 parts as written, one folded; a short question keeps ɛ ɔ.
+    menu = screen(real_screens, "main.menu", "bm")
+    assert (Costing.of(menu, "unicode").parts, Costing.of(menu, "auto").parts) == (2, 1)
+    assert Costing.of(screen(real_screens, "complaint.description", "bm"), "auto").encoding == "UCS-2"

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.models import Assembly, AssemblyInterest, Feedback, Message, Signup, Site, utcnow
+from bot.outbound.gsm7 import cost
 from bot.vault import Vault
 
 ONBOARD_FR = ("Bonjour", "1", "1")
@@ -51,8 +52,8 @@ def test_a_full_assembly_offers_the_waiting_list(make_phone, runtime):
     late = make_phone("+22370000012")
     late.converse(*ONBOARD_BM, "3", NIAMANA)
     assert late.send("1") == "Nin lajɛ fara. Aw bɛ aw tɔgɔ sɛbɛn makɔnɔli lisi kan wa?\n1 Ɔwɔ\n2 Ayi"
-    reply = late.send("1")
-    assert reply.startswith(f"{assembly.title} fara: aw tɔgɔ bɛ makɔnɔli lisi kan")
+    reply = late.send("1")  # longer than one UCS-2 SMS: the older spelling (SMS_ALPHABET=auto)
+    assert reply.startswith(f"{assembly.title} fara: aw tògò bè makònòli lisi kan")
     with runtime.database() as db:
         assert sorted(db.scalars(select(Signup.status))) == ["confirmed", "waiting"]
 
@@ -94,7 +95,7 @@ def test_a_confidential_report_is_marked_and_encrypted(phone, runtime, settings)
 
 def test_a_confidential_report_needs_no_details(phone, runtime):
     phone.converse(*ONBOARD_BM, "4", "1", "0")
-    assert "Lakanali baarakɛla dɔrɔn de bɛna nin kalan" in phone.send("3")
+    assert "Lakanali baarakèla dòròn de bèna nin kalan" in phone.send("3")  # folded: 1 SMS, not 2
     with runtime.database() as db:
         report = db.scalars(select(Feedback)).one()
     assert (report.text, report.text_encrypted, report.callback) == (None, None, "no")
@@ -143,21 +144,31 @@ def test_help_answers_and_keeps_the_question_open(phone):
 
 
 def test_a_whole_conversation_in_bambara(phone, runtime):
-    """Every screen a Bambara speaker reads on the way to a recorded complaint."""
+    """Every screen a Bambara speaker reads on the way to a recorded complaint, as the SMS carries it.
+
+    Under the default SMS_ALPHABET=auto each SMS keeps ɛ ɔ ɲ while it fits one UCS-2 SMS (70 characters),
+    and a longer one goes in the older spelling (è ò ny), which fits one GSM-7 SMS (160)."""
     welcome = phone.send("I ni ce")
     assert "Aw bisimila! Kan sugandi:" in welcome
-    assert phone.send("Bamanankan").startswith("baro bɛ aw ka cikanw mara")
-    assert phone.send("1") == (
-        "Aw ni ce.\nAw ka sugandili nimɔrɔ ci:\n1 Gɛlɛya dɔ fɔ\n2 Mago dɔ fɔ\n3 Sigida lajɛ\n"
-        "4 Gundo kunnafoni\n5 Nimɔrɔ dɔ kibaru\n6 Kan"
+    assert phone.send("Bamanankan").startswith("baro bè aw ka cikanw mara")
+    menu = phone.send("1")
+    assert menu == (
+        "Aw ni ce.\nAw ka sugandili nimòrò ci:\n1 Gèlèya dò fò\n2 Mago dò fò\n3 Sigida lajè\n"
+        "4 Gundo kunnafoni\n5 Nimòrò dò kibaru\n6 Kan"
     )
-    assert phone.send("1").startswith("Aw sigilen bɛ sigida jumɛn na?\n1 Niamana")
-    assert phone.send("Sénou").startswith("Aw ka gɛlɛya ye mun ko ye?")
-    assert phone.send("keneya") == "Aw ye gɛlɛya ɲɛfɔ kuma dama dɔ la."  # Kɛnɛya, typed without ɛ
+    assert (cost(menu).encoding, cost(menu).parts) == ("GSM-7", 1)  # 121 characters: 2 SMS with ɛ ɔ
+    assert phone.send("1").startswith("Aw sigilen bè sigida jumèn na?\n1 Niamana")
+    assert phone.send("Sénou").startswith("Aw ka gèlèya ye mun ko ye?")
+    question = phone.send("keneya")  # Kɛnɛya, typed without ɛ
+    assert question == "Aw ye gɛlɛya ɲɛfɔ kuma dama dɔ la."  # short: the letters cost nothing more
+    assert (cost(question).encoding, cost(question).parts) == ("UCS-2", 1)
     done = phone.send("Dɔgɔtɔrɔso datugulen don")
     with runtime.database() as db:
         feedback = db.scalars(select(Feedback)).one()
-    assert done == f"Aw ni ce, aw ka gɛlɛya sɛbɛnna. Nimɔrɔ: {feedback.reference}. Ka a kibaru ɲini, aw ye 5 ci."
+        stored = db.scalars(select(Message.text).where(Message.direction == "out").order_by(Message.id)).all()
+    assert done == f"Aw ni ce, aw ka gèlèya sèbènna. Nimòrò: {feedback.reference}. Ka a kibaru nyini, aw ye 5 ci."
+    assert (cost(done).encoding, cost(done).parts) == ("GSM-7", 1)
+    assert stored[-1] == done and menu in stored  # the desk shows, and counts, what was sent
     assert (feedback.category, feedback.language, feedback.text) == ("health", "bm", "Dɔgɔtɔrɔso datugulen don")
 
 

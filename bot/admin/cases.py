@@ -27,7 +27,7 @@ from bot.cases.view import CaseView, Line, canned_text, canned_title, case_view,
 from bot.handover import AfterCommit
 from bot.models import CannedReply, Feedback, Signup, StaffUser
 
-# The fold table too, so that the counter folds exactly as the line will (bot.outbound.gsm7.to_gsm).
+# The fold table too, so that the counter folds exactly as the line will (bot.outbound.gsm7.prepare).
 from bot.outbound.gsm7 import _FOLDS, GSM7_BASIC, GSM7_EXTENDED, SmsCost, cost
 from bot.phones import mask
 from bot.runtime import Runtime
@@ -118,7 +118,7 @@ def _counter(page: StaffPage, feedback: Feedback, draft: str, canned: bool) -> d
             "after": after,
             "basic": "".join(sorted(GSM7_BASIC)),
             "extended": "".join(sorted(GSM7_EXTENDED)),
-            "folds": _FOLDS if alphabet == "gsm" else {},
+            "folds": _FOLDS if alphabet != "unicode" else {},
             "template": template,
             "canned": canned,
         },

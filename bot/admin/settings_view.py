@@ -66,7 +66,11 @@ def _sections(page: StaffPage, words: Words) -> list[tuple[str, list[Row]]]:
     settings, _ = page.runtime.settings, page.gettext
     hours, per_second, label = words.hours, words.per_second, labeller(_)
     catalogues = page.runtime.catalogues
-    alphabets = {"unicode": _("as written"), "gsm": _("GSM-7 (older Bambara spelling, French folded)")}
+    alphabets = {
+        "unicode": _("as written"),
+        "gsm": _("GSM-7 (older Bambara spelling, French folded)"),
+        "auto": _("per message: as written, or folded to GSM-7 when that needs fewer SMS parts"),
+    }
     return [
         (
             _("Sending"),

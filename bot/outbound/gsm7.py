@@ -1,4 +1,5 @@
-"""SMS cost (GSM-7 or UCS-2, units, parts) and folding of a text to the GSM 03.38 alphabet."""
+"""SMS cost (GSM-7 or UCS-2, units, parts), folding of a text to the GSM 03.38 alphabet, and the choice
+between the two per message (`prepare`): every text baro sends is written through it."""
 
 import unicodedata
 from dataclasses import dataclass
@@ -21,7 +22,9 @@ _GSM7 = GSM7_BASIC | GSM7_EXTENDED
 GSM7_SINGLE, GSM7_PART = 160, 153  # a concatenated part loses 7 septets to its header
 UCS2_SINGLE, UCS2_PART = 70, 67
 
-ALPHABETS = ("unicode", "gsm")
+# The alphabet settings (SMS_ALPHABET, WHATSAPP_ALPHABET, USSD_ALPHABET): `unicode` sends the text as
+# written, `gsm` always folds it, `auto` folds it only when that saves SMS parts (see `cheaper`).
+ALPHABETS = ("unicode", "gsm", "auto")
 
 _FOLDS = {
     # Bambara: the older spelling readers already know (capital È and Ò are not in GSM-7).
@@ -93,9 +96,27 @@ def to_gsm(text: str) -> str:
     return "".join(_fold_char(ch) for ch in unicodedata.normalize("NFC", text))
 
 
+def folds_faithfully(text: str) -> bool:
+    """Whether every character of `text` has a GSM-7 spelling (folding turns none into "?")."""
+    return all(ch == "?" or _fold_char(ch) != "?" for ch in unicodedata.normalize("NFC", text))
+
+
+def cheaper(text: str) -> str:
+    """`text` as written (ɛ ɔ ɲ ŋ kept) unless its folded spelling (è ò ny ng) needs fewer SMS parts."""
+    # Never folded when a letter would become "?": a language with letters of its own beyond the fold
+    # table (Fulfulde's ɓ ɗ ƴ) pays UCS-2 rather than become unreadable.
+    if is_gsm7(text) or not folds_faithfully(text):
+        return text
+    folded = to_gsm(text)
+    return text if cost(text).parts <= cost(folded).parts else folded
+
+
 def prepare(text: str, alphabet: str) -> str:
+    """`text` as it goes out under the alphabet setting `alphabet` (one of ALPHABETS)."""
     if alphabet == "unicode":
         return text
     if alphabet == "gsm":
         return to_gsm(text)
+    if alphabet == "auto":
+        return cheaper(text)
     raise ValueError(f"unknown alphabet {alphabet!r}; expected one of {ALPHABETS}")

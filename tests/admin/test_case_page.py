@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 
 from bot.db import transaction
 from bot.models import CannedReply, CaseEvent, CaseNote, Contact, Feedback, Message, StaffUser
+from bot.outbound.gsm7 import to_gsm
 from bot.phones import mask as mask_phone
 from bot.seed import CANNED_REPLIES, seed_canned_replies
 from tests.admin_support import csrf_of, feedback_by_text, log_in, make_staff, submit_complaint
@@ -446,12 +447,17 @@ def test_a_canned_reply_is_prefilled_in_bambara_for_a_bambara_speaker_and_can_be
     textarea = re.search(r'<textarea id="reply-text"[^>]*lang="bm"[^>]*>([^<]*)</textarea>', form.text)
     assert html.unescape(textarea.group(1)) == received.texts["bm"]
     assert set("ɛɔ") <= set(received.texts["bm"])
+    # With its reference it is over one UCS-2 SMS (70): SMS_ALPHABET=auto sends it in the older spelling,
+    # one GSM-7 SMS, and the counter says so before anyone types.
+    draft = to_gsm(f"{feedback.reference}: {received.texts['bm']}")
+    count = re.search(r'<p class="muted" id="reply-count"[^>]*>([^<]*)</p>', form.text)
+    assert html.unescape(count.group(1)) == f"{len(draft)} characters · 1 SMS · GSM-7"
 
     edited = received.texts["bm"] + " Sini."
     act_and_read(client, feedback.reference, "reply", text=edited, canned=str(received.id))
     run_worker(runtime.redis)
     (sent,) = twilio.sent
-    assert (sent.form["To"], sent.form["Body"]) == (phone.number, f"{feedback.reference}: {edited}")
+    assert (sent.form["To"], sent.form["Body"]) == (phone.number, to_gsm(f"{feedback.reference}: {edited}"))
     (_, (replied, _)) = events(runtime, feedback.id)
     assert replied.detail["canned_reply_id"] == received.id and replied.detail["language"] == "bm"
 

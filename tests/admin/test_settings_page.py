@@ -49,6 +49,13 @@ def test_an_admin_reads_the_settings_that_shape_the_work_and_no_secret(configure
     assert "pas de délai" in _row(page, 'data-kind="assembly"')
     for said in ("2,5 par seconde", "22:00-06:30", "24 heures, 0,5 heures", "Bamanankan", "Africa/Bamako"):
         assert said in page, said
+    # The alphabets by default: SMS chooses per message, WhatsApp and USSD send as written.
+    for value, variable in (
+        ("à chaque message : tel qu'écrit, ou en GSM-7 quand cela coûte moins de parties de SMS", "SMS_ALPHABET"),
+        ("tel qu'écrit", "WHATSAPP_ALPHABET"),
+        ("tel qu'écrit", "USSD_ALPHABET"),
+    ):
+        assert f'<dd>{value} <code class="muted">{variable}</code></dd>' in page, variable
     for variable in ("SMS_PER_SECOND", "WHATSAPP_PER_SECOND", "BULK_SLICE_SECONDS", "LANGUAGES", "TIMEZONE"):
         assert f'<code class="muted">{variable}</code>' in page, variable
 

@@ -9,7 +9,7 @@ from bot.cases.lifecycle import Desk
 from bot.db import transaction
 from bot.handover import AfterCommit
 from bot.models import Assembly, Contact, Message, Signup, Site, StaffUser
-from bot.outbound.gsm7 import prepare
+from bot.outbound.gsm7 import is_gsm7, prepare, to_gsm
 from bot.vocabulary import Direction
 
 ONBOARD = {"fr": ("Bonjour", "1", "1"), "bm": ("I ni ce", "2", "1")}
@@ -86,6 +86,11 @@ def signups(runtime, assembly_id: int) -> dict[str, str]:
 def expected(runtime, lang: str, text, channel: str = "sms", **params) -> str:
     """A text as the person reads it: from the real catalogue, in their language and channel's alphabet."""
     return prepare(runtime.catalogues.fill(lang, text, params), runtime.settings.alphabet(channel))
+
+
+def as_in(sms: str, text: str) -> str:
+    """`text` spelled as in `sms`: SMS_ALPHABET=auto folds a whole SMS (è for ɛ) when that saves parts."""
+    return to_gsm(text) if is_gsm7(sms) else text
 
 
 def reference_of(runtime, number: str, assembly_id: int) -> str:

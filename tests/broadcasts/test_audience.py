@@ -3,11 +3,14 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.broadcasts.audience import Audience, preview
+from bot.broadcasts.plan import create_broadcast
 from bot.cases.lifecycle import Refused
 from bot.db import transaction
-from bot.models import Assembly, Feedback, Signup, utcnow
+from bot.models import Assembly, Contact, Feedback, Message, Signup, utcnow
+from bot.outbound.gsm7 import cost
 from bot.references import new_reference
 from bot.vocabulary import Consent, Kind, SignupStatus
 from tests.broadcasts.conftest import crowd
@@ -123,9 +126,43 @@ def test_each_language_costs_its_own_encoding_and_parts(reconfigure, runtime):
     found = look(runtime, texts={"fr": TEXTS["fr"], "bm": TEXTS["bm"] * 3})
     fr, bm = found.languages
     assert (fr.language, fr.recipients, fr.sms_recipients, fr.encoding, fr.parts) == ("fr", 5, 5, "GSM-7", 1)
-    # Bambara's own letters (ɛ ɔ) are not in GSM-7: UCS-2, 67 characters a part.
-    assert (bm.language, bm.recipients, bm.sms_recipients, bm.encoding, bm.parts) == ("bm", 5, 2, "UCS-2", 2)
-    assert found.total_parts == 5 * 1 + 2 * 2
+    # Bambara's own letters (ɛ ɔ) are not in GSM-7: 96 characters are 2 UCS-2 parts as written, 1 GSM-7 part
+    # in the older spelling, so the default SMS_ALPHABET=auto folds it.
+    assert (bm.language, bm.recipients, bm.sms_recipients, bm.encoding, bm.parts) == ("bm", 5, 2, "GSM-7", 1)
+    assert found.total_parts == 5 * 1 + 2 * 1
+    # A short text keeps its letters: one UCS-2 SMS costs no more.
+    (_, short) = look(runtime).languages
+    assert (short.encoding, short.parts) == ("UCS-2", 1)
+
+
+def test_on_an_sms_line_set_to_unicode_bambara_costs_ucs2_parts(reconfigure, runtime):
+    reconfigure(SMS_ALPHABET="unicode")
+    runtime.settings.sms_alphabet = "unicode"
+    crowd(runtime, 2, language="bm")
+    (_, bm) = look(runtime, texts={"fr": TEXTS["fr"], "bm": TEXTS["bm"] * 3}).languages
+    assert (bm.encoding, bm.parts, bm.total_parts) == ("UCS-2", 2, 4)
+
+
+def test_the_preview_costs_what_the_broadcast_writes_to_each_person(runtime):
+    crowd(runtime, 2, 11, language="bm")
+    crowd(runtime, 1, 21, language="bm", channel="whatsapp")
+    crowd(runtime, 3, 31, language="fr")
+    texts = {"fr": TEXTS["fr"] * 2, "bm": TEXTS["bm"] * 3}
+    found = look(runtime, texts=texts)
+    sent = create_broadcast(runtime, None, texts, Audience(), None)
+    with runtime.database() as db:
+        written = db.execute(
+            select(Message.channel, Contact.language, Message.text)
+            .join(Contact, Contact.id == Message.contact_id)
+            .where(Message.broadcast_id == sent.id)
+        ).all()
+    by_sms = [(language, cost(text)) for channel, language, text in written if channel == "sms"]
+    for each in found.languages:
+        assert {(sms.encoding, sms.parts) for language, sms in by_sms if language == each.language} == {
+            (each.encoding, each.parts)
+        }
+    assert found.total_parts == sum(sms.parts for _, sms in by_sms) == 3 * 1 + 2 * 1
+    assert [text for channel, _, text in written if channel == "whatsapp"] == [texts["bm"]]  # letters kept
 
 
 def test_on_an_sms_line_set_to_gsm_bambara_costs_gsm7_parts(reconfigure, runtime):

@@ -23,7 +23,8 @@ INBOUND = "/webhooks/gateway/sms"
 STATUS = "/webhooks/gateway/status"
 NUMBER = "+22370000065"
 FORM = "application/x-www-form-urlencoded"
-LANGUAGE_MENU = ("1 Français", "2 Bamanankan")
+# As an SMS carries it (SMS_ALPHABET=auto): its 84 characters are one GSM-7 SMS once ç is folded, 2 UCS-2 parts if not.
+LANGUAGE_MENU = ("1 Francais", "2 Bamanankan")
 
 
 def message(**changes: str | None) -> dict[str, str]:

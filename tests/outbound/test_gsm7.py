@@ -134,8 +134,55 @@ def test_folding_always_yields_gsm7():
 
 def test_prepare():
     text = "Nimɔrɔ 👍"
-    assert ALPHABETS == ("unicode", "gsm")
+    assert ALPHABETS == ("unicode", "gsm", "auto")
     assert prepare(text, "unicode") == text
     assert prepare(text, "gsm") == "Nimòrò ?"
     with pytest.raises(ValueError):
         prepare("x", "klingon")
+
+
+# Texts as the line sends them: the short Bambara one fits one UCS-2 SMS (70 characters), the long one needs
+# two, or one once folded.
+FRENCH = "Merci. Votre plainte est enregistrée. Référence : K7MP3X. Envoyez 5 pour suivre votre dossier."
+FRENCH_CIRCUMFLEX = "Où êtes-vous ? " * 6  # 90 characters: ê makes it UCS-2 (2 parts), folded it is 1
+BAMBARA_SHORT = "I ni cɛ! I ka kɔnɔnafili sɛbɛnna. Nimɔrɔ: K7MP3X. 5 ci ka a ɲini."
+BAMBARA_LONG = "I ni cɛ! I ka kɔnɔnafili sɛbɛnna. Nimɔrɔ: K7MP3X. A sɛbɛn ka bɔ ɲɔgɔn fɛ. 5 ci ka a ɲini ka ŋɔni."
+FULFULDE_LONG = "Jaaraama! Ɓe njaɓii bataake maa. " * 3  # ɓ has no GSM-7 spelling: folding would print "?"
+
+
+@pytest.mark.parametrize(
+    ("text", "alphabet", "sent", "parts"),
+    [
+        (FRENCH, "auto", FRENCH, 1),  # GSM-7 already: unchanged under every setting
+        (FRENCH, "gsm", FRENCH, 1),
+        (FRENCH, "unicode", FRENCH, 1),
+        (BAMBARA_SHORT, "auto", BAMBARA_SHORT, 1),  # one UCS-2 part, as cheap as folded: the letters stay
+        (BAMBARA_SHORT, "gsm", to_gsm(BAMBARA_SHORT), 1),
+        (BAMBARA_SHORT, "unicode", BAMBARA_SHORT, 1),
+        (BAMBARA_LONG, "auto", to_gsm(BAMBARA_LONG), 1),  # two UCS-2 parts, or one folded: folded
+        (BAMBARA_LONG, "gsm", to_gsm(BAMBARA_LONG), 1),
+        (BAMBARA_LONG, "unicode", BAMBARA_LONG, 2),
+        (FRENCH_CIRCUMFLEX, "auto", "Où etes-vous ? " * 6, 1),
+        (FULFULDE_LONG, "auto", FULFULDE_LONG, 2),  # never folded into question marks
+        (FULFULDE_LONG, "gsm", to_gsm(FULFULDE_LONG), 1),
+    ],
+)
+def test_each_alphabet_setting_sends_and_costs(text, alphabet, sent, parts):
+    assert prepare(text, alphabet) == sent
+    assert cost(prepare(text, alphabet)).parts == parts
+
+
+def test_auto_keeps_the_letters_while_they_cost_no_more_parts_than_the_folded_spelling():
+    # "ɛ" and "a": 70 UCS-2 units is one SMS, 71 is two; folded, both are one GSM-7 SMS.
+    assert prepare("ɛ" + "a" * 69, "auto") == "ɛ" + "a" * 69
+    assert prepare("ɛ" + "a" * 70, "auto") == "è" + "a" * 70
+    # 134 units are two UCS-2 parts; folded, 268 septets (ɲ→ny) are two GSM-7 parts too: the letters stay.
+    assert prepare("ɲ" * 134, "auto") == "ɲ" * 134
+    assert prepare("ɲ" * 135, "auto") == "ny" * 135  # three UCS-2 parts against two
+    # Extension characters count two septets in GSM-7: one ɛ and 80 € fold to 161 septets, two parts, no
+    # cheaper than the two UCS-2 parts of 81 characters; with 79 €, 159 septets fit one SMS.
+    assert prepare("ɛ" + "€" * 80, "auto") == "ɛ" + "€" * 80
+    assert prepare("ɛ" + "€" * 79, "auto") == "è" + "€" * 79
+    for n in range(0, 400, 7):
+        text = "ɔ" + "b" * n
+        assert cost(prepare(text, "auto")).parts == min(cost(text).parts, cost(to_gsm(text)).parts), n

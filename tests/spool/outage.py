@@ -2,8 +2,14 @@
 
 from sqlalchemy import event
 
+from bot.outbound.gsm7 import to_gsm
+
 FRENCH = "Message reçu, merci. Nous vous répondrons bientôt."
 BAMBARA = "Aw ka cikan sɔrɔla, aw ni ce. An bɛna aw jaabi joona."
+# A number whose language the spool does not know is told in every language: 104 characters, which an SMS
+# carries folded (SMS_ALPHABET=auto: one GSM-7 SMS, not two UCS-2 parts); a USSD screen keeps them as written.
+EVERY_LANGUAGE = f"{FRENCH}\n{BAMBARA}"
+EVERY_LANGUAGE_BY_SMS = to_gsm(EVERY_LANGUAGE)
 
 
 class Database:

@@ -1,7 +1,8 @@
 // The case page's reply counter: characters and SMS parts as the person will receive the reply (the case's
 // reference before it, folded to the channel's alphabet), and the blanks of a canned reply left to fill.
 // Progressive enhancement: without it the page shows the server's count and the server refuses blanks.
-// It mirrors bot/outbound/gsm7.py (cost, to_gsm); the page gives it the alphabet and the fold table.
+// It mirrors bot/outbound/gsm7.py (cost, prepare: `gsm` folds, `auto` folds only when that saves parts and
+// loses no letter); the page gives it the alphabet and the fold table.
 (function () {
   "use strict";
   var box = document.getElementById("reply-text");
@@ -17,14 +18,26 @@
     return Array.from(text).every(function (ch) { return basic.has(ch) || extended.has(ch); });
   }
 
-  function fold(text) {
-    if (config.alphabet !== "gsm") return text;
-    return Array.from(text.normalize("NFC")).map(function (ch) {
-      if (Object.prototype.hasOwnProperty.call(config.folds, ch)) return config.folds[ch];
-      if (basic.has(ch) || extended.has(ch)) return ch;
-      var bare = ch.normalize("NFKD").replace(invisible, "");
-      return isGsm(bare) ? bare : "?";
-    }).join("");
+  function foldChar(ch) {
+    if (Object.prototype.hasOwnProperty.call(config.folds, ch)) return config.folds[ch];
+    if (basic.has(ch) || extended.has(ch)) return ch;
+    var bare = ch.normalize("NFKD").replace(invisible, "");
+    return isGsm(bare) ? bare : "?";
+  }
+
+  function toGsm(text) {
+    return Array.from(text.normalize("NFC")).map(foldChar).join("");
+  }
+
+  function faithful(text) {
+    return Array.from(text.normalize("NFC")).every(function (ch) { return ch === "?" || foldChar(ch) !== "?"; });
+  }
+
+  function prepare(text) {
+    if (config.alphabet === "gsm") return toGsm(text);
+    if (config.alphabet !== "auto" || isGsm(text) || !faithful(text)) return text;
+    var folded = toGsm(text);
+    return measure(text).parts <= measure(folded).parts ? text : folded;
   }
 
   function parts(weights, single, part) {
@@ -56,7 +69,7 @@
 
   function update() {
     var text = box.value.trim();
-    var sent = fold(config.before + text + config.after);
+    var sent = prepare(config.before + text + config.after);
     var cost = measure(sent);
     output.textContent = config.template
       .replace("%(characters)s", cost.characters)
