@@ -265,10 +265,15 @@ def twilio(environment, reconfigure):
 
 
 def run_worker(redis) -> None:
-    """A real forking RQ worker over every queue, in burst mode: it stops when they are empty."""
-    from rq import Queue, Worker
+    """A real RQ worker over every queue, in burst mode: it stops when they are empty.
+
+    It runs jobs without forking, as the production pool does (workers/pool.py): a fork from this process,
+    which holds threads (a live server, pytest-xdist's I/O), could inherit a lock held at that instant and
+    wait on it forever.
+    """
+    from rq import Queue, SimpleWorker
 
     from bot.handover import QUEUES
 
     queues = [Queue(name, connection=redis) for name in QUEUES]
-    Worker(queues, connection=redis).work(burst=True, with_scheduler=True)
+    SimpleWorker(queues, connection=redis).work(burst=True, with_scheduler=True)
