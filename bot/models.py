@@ -125,6 +125,8 @@ class Contact(Base):
     phone_encrypted: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(10))
     site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"))
+    # When they last chose or confirmed their site: people move, so an old one is asked about again.
+    site_confirmed_at: Mapped[datetime | None]
     consent: Mapped[str | None] = mapped_column(String(10))  # bot.vocabulary.Consent
     consent_at: Mapped[datetime | None]
     opted_out_at: Mapped[datetime | None]

@@ -7,6 +7,7 @@ the function that carries it out in the database, inside the webhook's transacti
 from bot.actions import (
     accept_consent,
     cancel_signup,
+    confirm_site,
     lookup_reference,
     notify_assemblies,
     opt_in,
@@ -24,6 +25,7 @@ UNITS: tuple[ActionUnit, ...] = (
     accept_consent.ACTION,
     refuse_consent.ACTION,
     set_site.ACTION,
+    confirm_site.ACTION,
     opt_out.ACTION,
     opt_in.ACTION,
     submit.ACTION,

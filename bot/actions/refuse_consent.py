@@ -12,7 +12,7 @@ from bot.vocabulary import Consent, Direction
 def refuse_consent(context: ActionContext, action: Action) -> None:
     contact = context.contact
     contact.consent, contact.consent_at = Consent.REFUSED, utcnow()
-    contact.phone_encrypted = contact.language = contact.site_id = None
+    contact.phone_encrypted = contact.language = contact.site_id = contact.site_confirmed_at = None
     context.db.flush()
     context.db.execute(
         update(Message)
@@ -21,7 +21,7 @@ def refuse_consent(context: ActionContext, action: Action) -> None:
     )
 
 
-ACTION = ActionUnit(
-    ActionSpec("refuse_consent", facts=lambda values: {"consent": False, "language": None, "site": None}),
-    refuse_consent,
-)
+# What the rest of the turn knows of someone who refused: nothing, their site included.
+FORGOTTEN = {"consent": False, "language": None, "site": None, "site_name": None, "site_confirmed": False}
+
+ACTION = ActionUnit(ActionSpec("refuse_consent", facts=lambda values: FORGOTTEN), refuse_consent)

@@ -23,6 +23,8 @@ from bot.actions.base import ActionContext
 from bot.actions.status_texts import ASSEMBLY_CALLED_OFF, NOT_FOUND, SIGNUP_STATUS, STATUS, STATUS_WITH_OUTCOME
 from bot.assemblies import texts
 from bot.cases.lifecycle import Desk
+from bot.config import Settings
+from bot.conversation.conversations import site_confirmed
 from bot.db import transaction
 from bot.engine.interpreter import Action
 from bot.i18n import Filled
@@ -31,6 +33,8 @@ from bot.vault import Vault
 from bot.vocabulary import CATEGORIES, Callback, CaseStatus, Consent, Direction, Kind, Lane, MessageStatus
 from tests import domain_support as rows
 
+SITE_CONFIRM_DAYS = Settings.model_fields["site_confirm_days"].default
+
 
 def facts_of(contact: Contact) -> dict[str, Any]:
     """What the engine knows of a person, as the conversation reads it from their contact."""
@@ -38,6 +42,8 @@ def facts_of(contact: Contact) -> dict[str, Any]:
         "language": contact.language,
         "consent": contact.consent == Consent.ACCEPTED,
         "site": contact.site.slug if contact.site else None,
+        "site_name": contact.site.name if contact.site else None,
+        "site_confirmed": site_confirmed(contact, SITE_CONFIRM_DAYS),
         "opted_out": contact.opted_out_at is not None,
     }
 
@@ -111,7 +117,7 @@ def refusing_keeps_the_refusal_and_nothing_else_about_the_person(scene: Scene):
 
     db.expire_all()
     assert contact.consent == Consent.REFUSED and contact.consent_at is not None
-    assert (contact.phone_encrypted, contact.language, contact.site_id) == (None, None, None)
+    assert (contact.phone_encrypted, contact.language, contact.site_id, contact.site_confirmed_at) == (None,) * 4
     for message in (said, secret, scene.inbound):
         assert (message.text, message.text_encrypted, message.media, message.redacted) == (None, None, None, True)
     assert (answered.text, answered.redacted) == ("Bienvenue", False)  # baro's own words
@@ -122,10 +128,28 @@ def refusing_keeps_the_refusal_and_nothing_else_about_the_person(scene: Scene):
 
 
 def the_chosen_site_is_remembered_for_the_next_reports(scene: Scene):
-    scene.carry_out(site="senou")
+    scene.carry_out(site="senou", site_name="Sénou")
     assert scene.contact.site_id == rows.site(scene.db, "senou").id
-    scene.carry_out(site="gao")
+    scene.carry_out(site="gao", site_name="Gao")
     assert scene.contact.site_id == rows.site(scene.db, "gao").id
+
+
+def choosing_a_site_confirms_it_for_site_confirm_days(scene: Scene):
+    before = utcnow()
+    scene.carry_out(site="senou", site_name="Sénou")
+    assert scene.contact.site_confirmed_at >= before
+
+
+# --- confirm_site ----------------------------------------------------------------------------------
+
+
+def still_there_confirms_the_site_again_and_keeps_it(scene: Scene):
+    scene.contact.site_id = rows.site(scene.db, "senou").id
+    scene.contact.site_confirmed_at = utcnow() - timedelta(days=SITE_CONFIRM_DAYS + 1)
+    before = utcnow()
+    scene.carry_out()
+    assert scene.contact.site_confirmed_at >= before
+    assert scene.contact.site_id == rows.site(scene.db, "senou").id
 
 
 # --- opt_out, opt_in -------------------------------------------------------------------------------
@@ -487,7 +511,8 @@ CASES: dict[str, tuple[Callable[[Scene], None], ...]] = {
     "set_language": (the_chosen_language_is_theirs_from_now_on,),
     "accept_consent": (accepting_is_remembered_with_its_time,),
     "refuse_consent": (refusing_keeps_the_refusal_and_nothing_else_about_the_person,),
-    "set_site": (the_chosen_site_is_remembered_for_the_next_reports,),
+    "set_site": (the_chosen_site_is_remembered_for_the_next_reports, choosing_a_site_confirms_it_for_site_confirm_days),
+    "confirm_site": (still_there_confirms_the_site_again_and_keeps_it,),
     "opt_out": (after_stop_the_person_is_sent_nothing_more,),
     "opt_in": (after_start_messages_resume,),
     "submit": (
@@ -565,8 +590,15 @@ def test_action_case(runtime, name, case):
 FACTS = {
     "set_language": ({"language": "bm"}, {"language": "bm"}),
     "accept_consent": ({"consent": False}, {"consent": True}),
-    "refuse_consent": ({"language": "bm", "site": "niamana"}, {"consent": False, "language": None, "site": None}),
-    "set_site": ({"site": "senou"}, {"site": "senou"}),
+    "refuse_consent": (
+        {"language": "bm", "site": "niamana", "site_name": "Niamana", "site_confirmed": True},
+        {"consent": False, "language": None, "site": None, "site_name": None, "site_confirmed": False},
+    ),
+    "set_site": (
+        {"site": "senou", "site_name": "Sénou", "site_confirmed": False},
+        {"site": "senou", "site_name": "Sénou", "site_confirmed": True},
+    ),
+    "confirm_site": ({"site": "senou", "site_confirmed": False}, {"site_confirmed": True}),
     "opt_out": ({"opted_out": False}, {"opted_out": True}),
     "opt_in": ({"opted_out": True}, {"opted_out": False}),
     "submit": ({"text": "Les latrines débordent"}, {}),

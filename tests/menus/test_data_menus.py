@@ -27,6 +27,7 @@ from bot.i18n import Catalogues
 from bot.menus import MENUS
 from bot.menus.assemblies import ASSEMBLY_LABEL
 from bot.menus.base import MenuContext
+from bot.menus.sites import choice as site_choice
 from bot.models import Assembly, Contact, Signup, utcnow
 from tests import domain_support as rows
 
@@ -54,12 +55,13 @@ class Scene:
 
 def the_active_sites_in_the_organizers_order(scene: Scene):
     assert scene.load() == (
-        Choice("niamana", "Niamana"),
-        Choice("sogoniko", "Sogoniko"),
-        Choice("senou", "Sénou"),
-        Choice("mopti", "Mopti"),
-        Choice("gao", "Gao"),
+        site_choice("niamana", "Niamana"),
+        site_choice("sogoniko", "Sogoniko"),
+        site_choice("senou", "Sénou"),
+        site_choice("mopti", "Mopti"),
+        site_choice("gao", "Gao"),
     )
+    assert scene.load()[2].attrs == {"name": "Sénou"}  # saved as `site_name` when chosen: "Still at Sénou?"
     rows.site(scene.db, "mopti").active = False
     rows.site(scene.db, "gao").position = -1
     assert [choice.value for choice in scene.load()] == ["gao", "niamana", "sogoniko", "senou"]
