@@ -86,11 +86,13 @@ def lines(answer: str) -> list[str]:
 
 
 def screen(runtime, lang: str, flow: str, state: str, **params) -> str:
-    """A flow state's screen as the catalogue writes it: prompt, then its numbered options."""
+    """A flow state's screen as the catalogue writes it: prompt, then its numbered options.
+
+    The prompt quotes what the line says of itself (who runs it, what a message costs) as the conversation does."""
     found = runtime.conversations.flows.state(flow, state)
     catalogues = runtime.catalogues
     return "\n".join(
-        [catalogues.fill(lang, found.prompt, params)]
+        [catalogues.fill(lang, found.prompt, {**runtime.conversations.line, **params})]
         + [f"{option.key} {catalogues.text(lang, option.label)}" for option in found.options]
     )
 

@@ -1,8 +1,9 @@
 """The keywords across the real flows, in every spelling of French and Bambara: MENU, STOP, START, HELP.
 
 MENU returns to the main menu from anywhere, forgetting the flow's answers; STOP opts out with a
-confirmation, after which nothing is sent until START welcomes the person back; HELP says what baro is
-and leaves the open question open. A keyword is never taken as an answer.
+confirmation, after which nothing is sent until START welcomes the person back; a word that may mean stop
+but also something else (FIN, JƆ alone) only says how to stop; HELP says what baro is. Those two leave the
+open question open. A keyword is never taken as an answer.
 """
 
 import copy
@@ -19,6 +20,7 @@ from tests.flows.screens import (
     MAIN_MENU,
     OPTED_OUT,
     REFERENCE,
+    SEND_STOP,
     SIGNED_UP,
     SIGNUP_REFERENCE,
     SITE_MENU,
@@ -54,7 +56,7 @@ def test_menu_from_a_number_never_seen_before_shows_the_language_menu(phone, scr
 
 
 @BOTH
-@pytest.mark.parametrize("word", ["STOP", "stop", "Arrêt", "ARRET", "arrêter", "JƆ", "jo", "A JƆ", "a jɔ"])
+@pytest.mark.parametrize("word", ["STOP", "stop", "Arrêt", "ARRET", "arret.", "A JƆ", "a jɔ", "a jo"])
 def test_stop_opts_out_with_a_confirmation_and_ends_the_conversation(phone, lang, word):
     person = known(phone, lang, site="niamana")
     person.send("1")
@@ -113,6 +115,82 @@ def test_start_when_not_opted_out_just_opens_the_main_menu(phone):
 
 
 # ---------------------------------------------------------------------------------------------
+# A word that may mean stop but also something else: typed alone it stops nothing, it says how to stop.
+# FIN is also "faim" (hunger) misspelt, JƆ alone also "stand"; ARRETER is a verb a sentence may end on.
+
+MAYBE_STOP_WORDS = ["FIN", "fin", "Fin.", "ARRETER", "arrêter", "JƆ", "jɔ", "jo", "END"]
+
+
+@BOTH
+@pytest.mark.parametrize("word", MAYBE_STOP_WORDS)
+def test_a_word_that_may_mean_stop_says_how_to_stop_and_keeps_the_question_open(phone, lang, word):
+    person = known(phone, lang)
+    person.send("1")
+    person.send("3")  # Faladié
+    before = copy.deepcopy(person.position)
+
+    assert person.send(word) == SEND_STOP[lang]
+    assert person.actions == []  # not opted out: messages still come
+    assert person.position == before
+    assert person.send("2") == COMPLAINT_DESCRIPTION[lang]  # the next answer still answers the category
+    assert person.position["vars"]["category"] == "water_sanitation"
+
+
+@BOTH
+@pytest.mark.parametrize("word", ["FIN", "JƆ"])
+def test_stop_after_being_told_how_opts_out(phone, lang, word):
+    person = known(phone, lang, site="niamana")
+    person.send("1")
+    assert person.send(word) == SEND_STOP[lang]
+
+    assert person.send("STOP") == OPTED_OUT[lang]
+    assert person.turn.actions == (Action("opt_out", None, {}),)
+    assert person.position is None
+
+
+@BOTH
+def test_fin_written_as_the_description_is_not_submitted_and_the_description_is_still_asked(phone, lang):
+    # A keyword is never an answer, even to a text question: a problem described as "fin" alone says nothing
+    # the category does not, and it costs the person one message to be told how to stop and write more.
+    person = known(phone, lang, site="niamana")
+    person.send("1")
+    person.send("4")  # food
+
+    assert person.send("FIN") == SEND_STOP[lang]
+    assert person.actions == []
+    assert person.waiting_at == "complaint.description"
+    person.send("Nous avons faim depuis trois jours", reference=REFERENCE)
+    assert person.action("submit").values["text"] == "Nous avons faim depuis trois jours"
+
+
+def test_a_word_that_may_mean_stop_before_a_language_is_chosen_is_answered_in_every_language(phone, screen):
+    person = phone()
+    person.send("Bonjour")
+
+    assert person.send("JƆ") == SEND_STOP["fr"] + "\n" + SEND_STOP["bm"]
+    assert person.waiting_at == "welcome.language"
+    assert person.send("2") == screen.consent("bm")  # the language menu still answers
+
+
+@BOTH
+def test_a_word_that_may_mean_stop_without_a_conversation_answers_and_opens_none(phone, lang):
+    person = returning(phone, lang)
+
+    assert person.send("fin") == SEND_STOP[lang]
+    assert person.actions == []
+    assert person.position is None
+    assert person.send("Bonjour") == MAIN_MENU[lang]
+
+
+@pytest.mark.parametrize("word", ["FIN", "JƆ", "arrêter"])
+def test_a_word_that_may_mean_stop_from_an_opted_out_number_is_sent_nothing(phone, word):
+    person = returning(phone, "fr", opted_out=True)
+
+    assert person.send(word) == ""
+    assert person.turn.actions == ()
+
+
+# ---------------------------------------------------------------------------------------------
 # HELP: a word on what baro is, and the open question stays open.
 
 HELP_WORDS = ["HELP", "help", "AIDE", "Aide", "aide ?", "DƐMƐ", "dɛmɛ", "deme", "Deme!"]
@@ -132,7 +210,7 @@ def test_help_in_the_middle_of_a_question_answers_it_and_keeps_the_question_open
     assert person.waiting_at == "complaint.category"
 
     assert person.send("2") == COMPLAINT_DESCRIPTION[lang]  # the next answer still answers the category
-    assert person.position["vars"] == {"site": "faladie", "category": "water_sanitation"}
+    assert person.position["vars"] == {"site": "faladie", "site_name": "Faladié", "category": "water_sanitation"}
 
 
 @BOTH

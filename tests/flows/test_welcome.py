@@ -7,7 +7,8 @@ remembered, so a person who gave them once goes straight through.
 
 import pytest
 
-from tests.flows.screens import BOTH, MAIN_MENU, PICK_A_NUMBER, REFUSED, THANKS
+from bot.line import Line
+from tests.flows.screens import BOTH, FREE, LINE, MAIN_MENU, PICK_A_NUMBER, REFUSED, THANKS, USUAL_PRICE
 
 # ---------------------------------------------------------------------------------------------
 # The language, then the notice.
@@ -39,6 +40,27 @@ def test_choosing_a_language_remembers_it_and_shows_the_consent_notice_in_it(pho
     assert person.actions == ["set_language"]
     assert person.action("set_language").values["language"] == lang
     assert person.waiting_at == "welcome.consent"
+
+
+@BOTH
+def test_the_notice_names_the_organisation_running_the_line_and_says_a_message_costs_the_usual_price(phone, lang):
+    notice = phone(language=lang).send("Bonjour")
+
+    assert notice.startswith(f"{LINE.org_name} ")  # ORG_NAME, as the deployment configures it
+    assert f" {USUAL_PRICE[lang]} " in notice  # MESSAGES_FREE is false: the honest default
+    assert "STOP" in notice
+    assert FREE[lang] not in notice
+
+
+@BOTH
+def test_where_messages_are_free_the_notice_says_so_instead(phone, screen, lang):
+    line = Line("NRC", messages_free=True)
+    notice = phone(language=lang, **line.facts()).send("Bonjour")
+
+    assert notice == screen.consent(lang, line)
+    assert notice.startswith("NRC ")
+    assert f" {FREE[lang]} " in notice
+    assert USUAL_PRICE[lang] not in notice
 
 
 @BOTH
