@@ -66,10 +66,13 @@ def seed() -> None:
 @flows_app.command("check")
 def flows_check() -> None:
     """Validate every flow; exits non-zero naming the file and state of each problem."""
-    from bot.runtime import Runtime, check_flows
+    from bot.runtime import Runtime, check_costs, check_flows
 
     settings = get_settings()
-    _, problems = check_flows(settings, Runtime(settings).catalogues)
+    catalogues = Runtime(settings).catalogues
+    flows, problems = check_flows(settings, catalogues)
+    if flows is not None and not problems:  # what whole conversations and single texts cost (bot.journeys)
+        problems += check_costs(settings, catalogues, flows)
     for problem in problems:
         typer.echo(problem, err=True)
     if problems:
@@ -78,13 +81,16 @@ def flows_check() -> None:
 
 
 @flows_app.command("report")
-def flows_report() -> None:
-    """Print what every screen costs: characters, SMS encoding and parts, under each SMS alphabet setting."""
-    from bot import channels
+def flows_report(
+    turns: bool = typer.Option(False, "--turns", help="Also show each whole conversation reply by reply."),
+) -> None:
+    """Print what every screen, whole conversation and single text costs by SMS, under each alphabet setting."""
+    from bot import channels, journeys
     from bot.actions import UNITS
+    from bot.channels.sms import SMS_PARTS
     from bot.flows import check
     from bot.menus import MENUS
-    from bot.runtime import Runtime
+    from bot.runtime import Runtime, cost_samples
     from bot.screens import report, screens
 
     settings = get_settings()
@@ -95,6 +101,10 @@ def flows_report() -> None:
             typer.echo(problem, err=True)
         raise typer.Exit(1)
     for line in report(screens(flows, catalogues, UNITS, MENUS), channels.limits()):
+        typer.echo(line)
+    data = cost_samples(settings, catalogues, flows)
+    budgets, alphabet = settings.conversation_budgets, settings.sms_alphabet
+    for line in journeys.report(data, budgets, alphabet, SMS_PARTS.parts, turns):
         typer.echo(line)
 
 

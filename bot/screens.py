@@ -15,6 +15,7 @@ from bot.actions.base import ActionUnit
 from bot.engine.flow import FlowSet
 from bot.engine.interpreter import Choice, Context, question
 from bot.i18n import Catalogues
+from bot.line import sample_facts
 from bot.menus.base import DataMenu
 from bot.outbound.gsm7 import ALPHABETS, cost, prepare
 from bot.samples import SITE
@@ -63,7 +64,7 @@ class ScreenLimit(Protocol):
         """The same, in a few words for the report's last column."""
 
 
-def _samples(
+def sample_data(
     flows: FlowSet,
     catalogues: Catalogues,
     lang: str | None,
@@ -72,7 +73,8 @@ def _samples(
 ) -> tuple[dict[str, tuple[Choice, ...]], dict[str, Any]]:
     """(data menus, placeholder values) for screens in `lang` (None: every language at once)."""
     choices = {name: menu.sample(catalogues, lang) for name, menu in menus.items()}
-    placeholders: dict[str, Any] = {}
+    # The line's own facts (who runs it, what a message costs, a safety line), as long as they may read.
+    placeholders: dict[str, Any] = sample_facts(catalogues, lang)
     for unit in actions:
         placeholders.update(unit.samples(catalogues, lang))
     # What choosing from a data menu saves beside its value, as `<save>_<attribute>` (e.g. assembly_title).
@@ -89,7 +91,7 @@ def screens(
 ) -> list[Screen]:
     """Every screen a person may read: each state of each flow, in each configured language."""
     actions = tuple(actions)
-    by_language = {lang: _samples(flows, catalogues, lang, actions, menus) for lang in (*catalogues.languages, None)}
+    by_language = {lang: sample_data(flows, catalogues, lang, actions, menus) for lang in (*catalogues.languages, None)}
     found = []
     for flow in flows.flows.values():
         for state in flow.states.values():
@@ -116,7 +118,7 @@ def screen_problems(
     return problems
 
 
-def _table(rows: list[list[str]], right: set[int], groups: dict[int, str]) -> list[str]:
+def table(rows: list[list[str]], right: set[int], groups: dict[int, str]) -> list[str]:
     """Aligned columns, the `right` ones (numbers) to the right; `groups` names column groups on a line above."""
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
     lines = []
@@ -164,7 +166,7 @@ def report(all_screens: list[Screen], limits: Sequence[ScreenLimit]) -> list[str
                 parts[alphabet] += costing.parts
             rows.append([*row, _over(screen, limits)])
         title = "all (one screen in every language)" if lang == ALL_LANGUAGES else lang
-        lines += ["", f"Language: {title}", *_table(rows, numbers, groups)]
+        lines += ["", f"Language: {title}", *table(rows, numbers, groups)]
         totals.append([lang, str(len(mine)), str(sum(len(s.text) for s in mine)), *(str(parts[a]) for a in ALPHABETS)])
-    lines += ["", "Totals per language (characters as written)", *_table(totals, set(range(1, len(totals[0]))), {})]
+    lines += ["", "Totals per language (characters as written)", *table(totals, set(range(1, len(totals[0]))), {})]
     return lines

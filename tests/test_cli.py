@@ -79,7 +79,7 @@ def test_flows_report_prints_every_screen_and_the_totals_per_language(monkeypatc
     states = [s for f in load_flows(get_settings().flows_dir, REGISTRY).flows.values() for s in f.states.values()]
     per_language = str(sum(not s.all_languages for s in states))
     for lang in ("fr", "bm"):
-        [row] = [line.split() for line in totals if line.split()[0] == lang]
+        [row] = [line.split() for line in totals if line.split()[:1] == [lang]]
         assert row[1] == per_language
         assert all(cell.isdigit() and int(cell) > 0 for cell in row[1:]) and len(row) == 6
 
@@ -88,7 +88,8 @@ def test_flows_check_counts_sms_parts_under_the_configured_alphabet(monkeypatch,
     flows = tmp_path / "flows"
     shutil.copytree(get_settings().flows_dir, flows)
     need = flows / "need.yaml"
-    # Not translated, so read as written in both languages: 204 characters, UCS-2 until folded.
+    # Not translated, so read as written in both languages: 204 characters, UCS-2 until folded; on the screen,
+    # its way back ("0 Menu", "0 Segin") makes it 211 and 212.
     long_prompt = "Tell us more in a few words. " + "Kɛnɛya, sɔrɔ, dumuni. " * 8
     need.write_text(need.read_text().replace('"Tell us more in a few words."', f'"{long_prompt.strip()}"'))
 
@@ -97,9 +98,27 @@ def test_flows_check_counts_sms_parts_under_the_configured_alphabet(monkeypatch,
     gsm = invoke(monkeypatch, "flows", "check", FLOWS_DIR=flows, SMS_ALPHABET="gsm")
 
     assert unicode.exit_code == gsm.exit_code == default.exit_code == 1
-    for lang in ("fr", "bm"):
-        ussd = f"need.yaml: state `description`: the `{lang}` screen is 204 characters, over the 182 of a USSD screen"
+    for lang, length in (("fr", 211), ("bm", 212)):
+        ussd = f"need.yaml: state `description`: the `{lang}` screen is {length} characters, over the 182 of a USSD"
         parts = f"need.yaml: state `description`: the `{lang}` screen needs 4 SMS parts (UCS-2), over 2"
         assert ussd in unicode.output and ussd in gsm.output  # a USSD screen counts characters as written
         assert parts in unicode.output
         assert parts not in gsm.output and parts not in default.output and ussd in default.output
+
+
+def test_flows_check_fails_on_a_conversation_over_its_budget(monkeypatch):
+    result = invoke(monkeypatch, "flows", "check", CONVERSATION_BUDGETS='{"returning_complaint": 2}')
+    assert result.exit_code == 1
+    for lang in ("fr", "bm"):
+        assert f"conversation `returning_complaint` ({lang}) costs " in result.output
+        assert "SMS parts (auto), over its budget of 2" in result.output
+
+
+def test_flows_report_prints_each_whole_conversation_under_each_alphabet(monkeypatch):
+    result = invoke(monkeypatch, "flows", "report", "--turns")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines.count("conversation               messages  unicode  gsm  auto  budget") == 2  # fr, bm
+    assert [line.split()[0] for line in lines if line.startswith("first_complaint ")] == ["first_complaint"] * 2
+    assert "  first complaint (new person), in fr" in lines  # reply by reply
+    assert any(line.startswith("asked again: main.menu ") for line in lines)

@@ -19,8 +19,9 @@ from bot.engine.check import check_flows
 from bot.engine.flow import FlowSet, load_flows
 from bot.flows import REGISTRY
 from bot.i18n import DOMAIN, Catalogues
+from bot.line import FREE, PAID
 from bot.menus import MENUS
-from bot.samples import ASSEMBLY_PLACE, ASSEMBLY_TITLE
+from bot.samples import ASSEMBLY_PLACE, ASSEMBLY_TITLE, ORG_NAME, SAFETY_LINE
 from bot.samples import REFERENCE as SAMPLE_REFERENCE
 from bot.screens import ALL_LANGUAGES, Costing, Screen, report, screen_problems, screens
 from bot.seed import SITES
@@ -82,7 +83,10 @@ def test_a_screen_is_the_prompt_with_its_options_as_the_person_reads_it(catalogu
 
 def test_data_menus_are_filled_with_samples(real_screens):
     sites = screen(real_screens, "complaint.site", "bm").text.splitlines()
-    assert sites[1:] == [f"{i} {name}" for i, (_, name, _) in enumerate(SITES, start=1)]
+    # The longest name first: "Still at {site_name}?" is measured with the first.
+    longest_first = sorted((name for _, name, _ in SITES), key=len, reverse=True)
+    assert sites[1:] == [f"{i} {name}" for i, name in enumerate(longest_first, start=1)]
+    assert "Sogoniko" in screen(real_screens, "complaint.still_there", "fr").text
 
     pick = screen(real_screens, "assembly.pick", "fr").text.splitlines()
     assert len(pick) == 2  # the prompt and one assembly: a data menu's length is the data's
@@ -132,7 +136,7 @@ LONG_DESCRIBE = (
     "A team will read your message and answer you by SMS as soon as possible."
 )
 LONG_TRANSLATIONS = {
-    # 189 characters; `ç` and `è` make it UCS-2 as written.
+    # 189 characters, 196 on the screen with its way back ("0 Menu"); `ç` and `è` make it UCS-2 as written.
     "fr": "Décrivez le problème en quelques mots : ce qui s'est passé, où, quand, et qui est touché. "
     "Une équipe lira votre message et vous répondra par SMS dès que possible, en français ou en bambara.",
     # 173 characters: fits a USSD screen, but is three UCS-2 parts.
@@ -173,7 +177,7 @@ def test_a_prompt_too_long_is_named_with_its_language_and_figures(lengthened):
     problems = problems_of(flows, catalogues)
 
     assert [p for p in problems if p.startswith("complaint.yaml: state `description`")] == [
-        "complaint.yaml: state `description`: the `fr` screen is 189 characters, over the 182 of a USSD screen",
+        "complaint.yaml: state `description`: the `fr` screen is 196 characters, over the 182 of a USSD screen",
         "complaint.yaml: state `description`: the `fr` screen needs 3 SMS parts (UCS-2), over 2",
         "complaint.yaml: state `description`: the `bm` screen needs 3 SMS parts (UCS-2), over 2",
     ]
@@ -185,7 +189,7 @@ def test_the_sms_parts_follow_the_configured_alphabet_and_ussd_does_not(lengthen
     problems = problems_of(flows, catalogues, sms_alphabet="gsm")
 
     assert [p for p in problems if p.startswith("complaint.yaml: state `description`")] == [
-        "complaint.yaml: state `description`: the `fr` screen is 189 characters, over the 182 of a USSD screen",
+        "complaint.yaml: state `description`: the `fr` screen is 196 characters, over the 182 of a USSD screen",
     ]
 
 
@@ -236,3 +240,13 @@ def test_auto_costs_each_screen_the_cheaper_way_and_keeps_the_letters_when_that_
     menu = screen(real_screens, "main.menu", "bm")
     assert (Costing.of(menu, "unicode").parts, Costing.of(menu, "auto").parts) == (2, 1)
     assert Costing.of(screen(real_screens, "complaint.description", "bm"), "auto").encoding == "UCS-2"
+
+
+def test_what_the_line_says_of_itself_is_costed_at_its_longest(catalogues, real_screens):
+    # ORG_NAME as long as the settings allow, the longer cost sentence, and a safety line: whatever a deployment
+    # configures, its notice and its confidential report's end fit where these fit.
+    for lang in LANGUAGES:
+        notice = screen(real_screens, "welcome.consent", lang).text
+        assert notice.startswith(f"{ORG_NAME} ")
+        assert catalogues.text(lang, max((FREE, PAID), key=lambda text: len(catalogues.text(lang, text)))) in notice
+        assert SAFETY_LINE in screen(real_screens, "confidential.safety", lang).text
