@@ -5,9 +5,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot import samples
 from bot.outbound import quiet
 from bot.vocabulary import Channel, Kind
 
@@ -65,11 +66,39 @@ class Settings(BaseSettings):
     default_region: str = "ML"
     # Dates and times people read (assemblies) are in this zone.
     timezone: str = "Africa/Bamako"
+    # What the line says about itself (bot/line.py). The consent notice names the organisation that runs it, as
+    # people know it (an acronym is best): screens are costed with a name as long as the longest allowed.
+    org_name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=len(samples.ORG_NAME))
+    ] = "baro"
+    # The notice says "Messages are free." only when true (the operators charge people nothing for messages to
+    # the line, e.g. a free short code); otherwise that a message costs the usual SMS price.
+    messages_free: bool = False
+    # A number to call in danger (a hotline, e.g. `80 00 11 15`), offered at the end of a confidential report;
+    # empty: none is offered, and nothing is said of it.
+    safety_line: Annotated[str, StringConstraints(strip_whitespace=True, max_length=len(samples.SAFETY_LINE))] = ""
     # How text goes out on each channel (bot.outbound.gsm7.prepare): `unicode` as written, `gsm` always
     # folded (older Bambara spelling, French folded) to the cheaper GSM-7 alphabet, or `auto`: per message,
     # as written unless folding needs fewer SMS parts. WhatsApp has no parts to save; USSD pages by
     # characters as written, and folding only lengthens a screen (ɲ→ny): both stay as written.
     sms_alphabet: Literal["unicode", "gsm", "auto"] = "auto"
+    # What a whole conversation may cost in SMS parts under SMS_ALPHABET, in every language (the journeys of
+    # bot/journeys.py, walked by `baro flows check`): one part per reply, and one more for the reply that says
+    # most (a confirmation quoting its reference, an assembly's date, time and place, a status with staff's
+    # outcome, a safety line). A new person also reads the language menu and the consent notice: 9 for 7 replies.
+    # A returning person whose site is old is asked "still at...?" once more. A JSON object; `{}` checks none
+    # (a deployment with flows of its own, which these scripts do not walk).
+    conversation_budgets: dict[str, int] = Field(
+        default_factory=lambda: {
+            "first_complaint": 9,
+            "returning_complaint": 5,
+            "complaint_site_to_confirm": 6,
+            "need": 5,
+            "signup": 5,
+            "confidential": 6,
+            "followup": 4,
+        }
+    )
     whatsapp_alphabet: Literal["unicode", "gsm", "auto"] = "unicode"
     ussd_alphabet: Literal["unicode", "gsm", "auto"] = "unicode"
 
@@ -113,6 +142,9 @@ class Settings(BaseSettings):
     # wait for a send slot, so a live send is never taken for a dead one.
     send_lease_seconds: int = Field(default=600, ge=60)
     session_ttl_seconds: int = 30 * 60
+    # Displaced people move: a remembered site older than this many days is asked about ("still at
+    # Sénou?") before the next report; 0: never asked again (it can still be changed from the main menu).
+    site_confirm_days: int = Field(default=30, ge=0)
     # Citizen assemblies: reminders go this many hours before (decimals allowed, e.g. `24,2,0.5`).
     assembly_reminder_hours: Annotated[list[float], NoDecode] = Field(default_factory=lambda: [24.0, 2.0])
     # The cancel keyword (ANNULER) frees a place this long after the person was last told of it.

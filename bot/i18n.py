@@ -14,8 +14,10 @@ from bot.engine.interpreter import Choice, Reply
 from bot.engine.matching import answer_key
 from bot.engine.texts import (
     CANCEL_KEYWORDS,
+    GREETING_WORDS,
     HELP_KEYWORDS,
     LANGUAGE_NAME,
+    MAYBE_STOP_KEYWORDS,
     MENU_KEYWORDS,
     START_KEYWORDS,
     STOP_KEYWORDS,
@@ -25,9 +27,11 @@ DOMAIN = "messages"
 _KEYWORDS = {
     "menu": MENU_KEYWORDS,
     "stop": STOP_KEYWORDS,
+    "maybe_stop": MAYBE_STOP_KEYWORDS,  # after "stop": a word in both lists stops
     "start": START_KEYWORDS,
     "help": HELP_KEYWORDS,
     "cancel": CANCEL_KEYWORDS,
+    "greeting": GREETING_WORDS,
 }
 
 

@@ -13,6 +13,7 @@ from bot import channels
 from bot.actions import ACTIONS, UNITS
 from bot.cases.lifecycle import Desk
 from bot.channels.base import Exchange
+from bot.channels.sms import SMS_PARTS
 from bot.config import Settings, get_settings
 from bot.conversation.conversations import Conversations
 from bot.conversation.state import StateStore
@@ -21,6 +22,8 @@ from bot.engine.flow import FlowSet
 from bot.flows import check
 from bot.handover import AfterCommit, Transactions
 from bot.i18n import Catalogues
+from bot.journeys import Samples, problems
+from bot.line import Line
 from bot.menus import MENUS
 from bot.outbound.pacing import Pacer
 from bot.outbound.provider import Sender
@@ -43,6 +46,21 @@ def check_flows(settings: Settings, catalogues: Catalogues) -> tuple[FlowSet | N
         rendered = screens(flows, catalogues, UNITS, MENUS)
         problems += screen_problems(flows, rendered, channels.limits(), settings.sms_alphabet)
     return flows, problems
+
+
+def cost_samples(settings: Settings, catalogues: Catalogues, flows: FlowSet) -> Samples:
+    """What the journeys are walked with: sample data, and this line's own facts (bot.journeys)."""
+    return Samples(flows, catalogues, ACTIONS, MENUS, Line.configured(settings).facts())
+
+
+def check_costs(settings: Settings, catalogues: Catalogues, flows: FlowSet) -> list[str]:
+    """Conversations over CONVERSATION_BUDGETS and texts of ours over an SMS reply's parts: `baro flows check`.
+
+    Not run at start: a conversation over budget costs more but works, and a deployment's own flows may not
+    fit the scripted journeys; neither should keep the line from answering.
+    """
+    data = cost_samples(settings, catalogues, flows)
+    return problems(data, settings.conversation_budgets, settings.sms_alphabet, SMS_PARTS.parts)
 
 
 @dataclass
@@ -85,6 +103,8 @@ class Runtime:
             region=self.settings.default_region,
             actions=ACTIONS,
             menus=MENUS,
+            line=Line.configured(self.settings),
+            site_confirm_days=self.settings.site_confirm_days,
             desk=Desk(self.catalogues, self.settings, self.vault),
         )
 

@@ -16,3 +16,6 @@ ASSEMBLY_PLACE = "Espace communautaire de Sogoniko"
 WHEN_CANDIDATES = tuple(
     datetime(2030, month, day, 10, 0, tzinfo=UTC) for month in range(1, 13) for day in range(22, 29)
 )
+# The line's own settings at their longest (bot/line.py): bot/config.py refuses longer ones.
+ORG_NAME = "Association Femmes et Paix Gao"
+SAFETY_LINE = "+223 80 00 11 15"

@@ -88,7 +88,9 @@ def test_two_own_references_that_read_alike_are_told_apart_only_exactly():
 
 def test_no_keyword_could_be_taken_for_a_new_reference(catalogues):  # noqa: F811
     """Keywords are read before a reference typed at the follow-up: none may spell a new one."""
-    for words in catalogues.keywords().values():
+    for meaning, words in catalogues.keywords().items():
+        if meaning == "greeting":
+            continue  # no command: greeting words are only left out when counting a problem's words (MADAME)
         for word in words:
             cleaned = references.clean(word)
             assert not (len(cleaned) == LENGTH and set(cleaned) <= set(ALPHABET)), word

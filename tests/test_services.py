@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from bot.models import Assembly, AssemblyInterest, Feedback, Message, Signup, Site, utcnow
+from bot.models import Assembly, AssemblyInterest, Contact, Feedback, Message, Signup, Site, utcnow
 from bot.outbound.gsm7 import cost
 from bot.vault import Vault
 
@@ -154,13 +154,13 @@ def test_a_whole_conversation_in_bambara(phone, runtime):
     menu = phone.send("1")
     assert menu == (
         "Aw ni ce.\nAw ka sugandili nimòrò ci:\n1 Gèlèya dò fò\n2 Mago dò fò\n3 Sigida lajè\n"
-        "4 Gundo kunnafoni\n5 Nimòrò dò kibaru\n6 Kan"
+        "4 Gundo kunnafoni\n5 Nimòrò dò kibaru\n6 Kan ni sigida"
     )
     assert (cost(menu).encoding, cost(menu).parts) == ("GSM-7", 1)  # 121 characters: 2 SMS with ɛ ɔ
     assert phone.send("1").startswith("Aw sigilen bè sigida jumèn na?\n1 Niamana")
     assert phone.send("Sénou").startswith("Aw ka gèlèya ye mun ko ye?")
     question = phone.send("keneya")  # Kɛnɛya, typed without ɛ
-    assert question == "Aw ye gɛlɛya ɲɛfɔ kuma dama dɔ la."  # short: the letters cost nothing more
+    assert question == "Aw ye gɛlɛya ɲɛfɔ kuma dama dɔ la.\n0 Segin"  # short: the letters cost nothing more
     assert (cost(question).encoding, cost(question).parts) == ("UCS-2", 1)
     done = phone.send("Dɔgɔtɔrɔso datugulen don")
     with runtime.database() as db:
@@ -209,3 +209,76 @@ def test_a_confidential_reports_conversation_is_encrypted_at_rest(phone, runtime
     ]
     assert all(m.text is None for m in secret)
     assert "Pas d'eau" in {m.text for m in rows if not m.confidential}  # the rest stays readable to triage
+
+
+# ---------------------------------------------------------------------------------------------
+# People move: a site given long ago is checked before a report, and 6 changes it at any time.
+
+STILL_AT_NIAMANA = "Toujours à Niamana ?\n1 Oui\n2 Non, j'ai déménagé"
+
+
+def site_of(runtime) -> tuple[str, timedelta]:
+    """The person's site, and how long ago they chose or confirmed it."""
+    with runtime.database() as db:
+        contact = db.scalars(select(Contact)).one()
+        return contact.site.slug, utcnow() - contact.site_confirmed_at
+
+
+def days_pass(runtime, days: int) -> None:
+    """The site was chosen or confirmed `days` ago."""
+    with runtime.database.begin() as db:
+        db.execute(update(Contact).values(site_confirmed_at=utcnow() - timedelta(days=days)))
+
+
+def test_31_days_after_choosing_a_site_a_complaint_asks_whether_the_person_moved(phone, runtime):
+    phone.converse(*ONBOARD_FR, "1", NIAMANA, "2", "Pas d'eau")
+    days_pass(runtime, 29)
+    assert phone.send("1").startswith("Votre plainte concerne")  # recent: not asked
+    phone.send("menu")
+    days_pass(runtime, 31)
+
+    assert phone.send("1") == STILL_AT_NIAMANA
+    assert phone.send("2").startswith("Sur quel site vivez-vous maintenant ?\n1 Niamana\n2 Sogoniko\n3 Sénou")
+    assert phone.send("3").startswith("Votre plainte concerne")
+    phone.converse("2", "Toujours pas d'eau")
+
+    site, age = site_of(runtime)
+    assert site == "senou" and age < timedelta(minutes=1)
+    with runtime.database() as db:
+        latest = db.scalars(select(Feedback).order_by(Feedback.id.desc())).first()
+        assert (latest.text, db.get(Site, latest.site_id).slug) == ("Toujours pas d'eau", "senou")
+
+
+def test_still_there_keeps_the_site_and_is_not_asked_again_for_a_while(phone, runtime):
+    phone.converse(*ONBOARD_FR, "1", NIAMANA, "2", "Pas d'eau")
+    days_pass(runtime, 31)
+
+    assert phone.send("2") == STILL_AT_NIAMANA  # a need too
+    assert phone.send("1").startswith("De quoi avez-vous besoin ?")
+    site, age = site_of(runtime)
+    assert site == "niamana" and age < timedelta(minutes=1)
+    phone.send("menu")
+    assert phone.send("1").startswith("Votre plainte concerne")
+
+
+def test_the_site_is_changed_from_the_main_menu(phone, runtime):
+    phone.converse(*ONBOARD_FR, "1", NIAMANA, "2", "Pas d'eau")
+
+    assert phone.send("6") == "Changer :\n1 Langue\n2 Site"
+    phone.send("2")
+    changed = phone.send("3")
+    assert changed.startswith("C'est noté. Votre site : Sénou.\nEnvoyez le numéro de votre choix :\n1 Signaler")
+    assert site_of(runtime)[0] == "senou"
+    assert phone.send("1").startswith("Votre plainte concerne")
+
+
+@pytest.fixture
+def never_asked(reconfigure):
+    reconfigure(SITE_CONFIRM_DAYS="0")
+
+
+def test_with_site_confirm_days_0_the_site_is_never_asked_about_again(never_asked, phone, runtime):
+    phone.converse(*ONBOARD_FR, "1", NIAMANA, "2", "Pas d'eau")
+    days_pass(runtime, 400)
+
+    assert phone.send("1").startswith("Votre plainte concerne")

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from bot.conversation.state import StateStore, position_key
 from bot.engine.flow import FlowSet
 from bot.engine.interpreter import Choice, Context, step
 from bot.i18n import Answer, Catalogues
+from bot.line import Line
 from bot.menus.base import DataMenu, MenuContext
 from bot.models import Contact, Message, utcnow
 from bot.phones import normalize
@@ -22,6 +24,15 @@ from bot.vocabulary import Channel, Consent, Direction, MessageStatus
 
 # How a channel writes an answer on its medium (text in its alphabet, a TwiML response...).
 Writer = Callable[[Answer], str]
+
+
+def site_confirmed(contact: Contact, days: int) -> bool:
+    """Whether the person's site is known and was chosen or confirmed within `days` (0: it never gets old),
+    so that "still at Sénou?" is not asked (SITE_CONFIRM_DAYS)."""
+    if contact.site is None:
+        return False
+    confirmed = contact.site_confirmed_at
+    return not days or (confirmed is not None and utcnow() - confirmed < timedelta(days=days))
 
 
 class ProviderIdTaken(ValueError):
@@ -73,6 +84,8 @@ class Conversations:
         region: str,
         actions: Mapping[str, ActionUnit],
         menus: Mapping[str, DataMenu],
+        line: Line,
+        site_confirm_days: int,
         desk: Desk | None = None,
     ):
         self.flows = flows
@@ -82,6 +95,8 @@ class Conversations:
         self.region = region
         self.actions = actions
         self.menus = menus
+        self.line = line.facts()  # who runs the line, what a message costs, a safety line: for every prompt
+        self.site_confirm_days = site_confirm_days
         self.desk = desk  # for actions that text someone else (bot.actions.base.ActionContext)
         self.keywords = catalogues.keywords()
 
@@ -100,7 +115,10 @@ class Conversations:
                 "language": contact.language,
                 "consent": contact.consent == Consent.ACCEPTED,
                 "site": contact.site.slug if contact.site else None,
+                "site_name": contact.site.name if contact.site else None,
+                "site_confirmed": site_confirmed(contact, self.site_confirm_days),
                 "opted_out": contact.opted_out_at is not None,
+                **self.line,
             },
             choices=LazyChoices(
                 {name: (lambda menu=menu: menu.load(menu_context)) for name, menu in self.menus.items()}

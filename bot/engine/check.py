@@ -122,7 +122,7 @@ def _vocabulary_problems(flows: FlowSet) -> list[str]:
         for state in flow.states.values():
             for option in state.options:
                 codes = accepted.get(state.save or "")
-                if codes is not None and option.value not in codes:
+                if codes is not None and option.value is not None and option.value not in codes:
                     problems.append(
                         f"{flow.path.name}: state `{state.id}`: option {option.key} saves `{option.value}` as"
                         f" `{state.save}`, not one of {', '.join(sorted(codes))}"

@@ -2,10 +2,13 @@
 
 A flow is a set of states with stable ids. A state shows a prompt and then either
 waits for a menu choice (`options`, or `choose` for a menu built from data), waits
-for free text (`input: text`; with a menu, text that is no option is taken as such),
-or is a plain message that moves on (or ends the conversation). After a state, the
-first `branch` whose variable is set decides where to go, else `next`. Targets are
-a state of the same flow, or `@flow` for another flow's start.
+for free text (`input: text`; with a menu, text that is no option is taken as such, if it
+has at least `min_words` words), or is a plain message that moves on (or ends the conversation).
+A text question with `answer_with: variable` is not asked when that variable holds text already
+given (a problem typed at the main menu): the text answers it. After a state, the first `branch`
+whose variable is set decides where to go, else `next`; an option with its own `next` leaves the
+state's path, and only its own actions run. Targets are a state of the same flow, or `@flow` for
+another flow's start. Entering the main menu drops what a flow gathered: it is home.
 """
 
 from dataclasses import dataclass, field
@@ -42,7 +45,9 @@ class ActionCall:
 class Option:
     key: str
     label: Text
-    value: str
+    # Saved under the state's `save`: its key unless given; None (nothing saved) for an option that leads
+    # elsewhere without a value of its own, such as the main menu's numbers beside the problem it may keep.
+    value: str | None
     next: str | None = None
     actions: tuple[ActionCall, ...] = ()
 
@@ -58,6 +63,11 @@ class State:
     # Where to go instead of showing a data menu that has no choice.
     if_empty: str | None = None
     text_input: bool = False
+    # Text shorter than this is no answer to a menu that also takes text ("bonjour" at the main menu).
+    min_words: int = 0
+    answer_with: str | None = None
+    # What is said here is sealed like a confidential flow's messages: it may become a confidential report.
+    confidential: bool = False
     save: str | None = None
     skip_if: str | None = None
     branch: tuple[tuple[str, str], ...] = ()
@@ -69,6 +79,11 @@ class State:
     @property
     def is_menu(self) -> bool:
         return bool(self.options) or self.choose is not None
+
+    @property
+    def asks_for_words(self) -> bool:
+        """A text question whose options, if any, are only ways out of it ("0 Menu")."""
+        return self.text_input and not self.choose and not self.min_words and all(o.next for o in self.options)
 
     @property
     def waits(self) -> bool:
@@ -103,9 +118,15 @@ class FlowSet:
     cancel: str = "cancel"
 
     def is_confidential(self, position: dict | None) -> bool:
-        """Whether a conversation at this position is inside a confidential flow."""
+        """Whether what is said at this position is sealed: a confidential flow, or a state that may lead to one."""
         flow = self.flows.get((position or {}).get("flow"))
-        return bool(flow and flow.confidential)
+        state = flow.states.get((position or {}).get("state")) if flow else None
+        return bool(flow and (flow.confidential or (state and state.confidential)))
+
+    @property
+    def home(self) -> tuple[str, str]:
+        """(flow, state) of the main menu."""
+        return self.main, self.flows[self.main].start
 
     def has(self, flow: str | None, state: str | None) -> bool:
         return flow in self.flows and state in self.flows[flow].states
@@ -156,7 +177,7 @@ def _state(flow: str, state_id: str, raw: Any, where: str, line: int, registry: 
         raise FlowError(f"{where}: a state is a mapping")
     unknown = set(raw) - {
         "prompt", "options", "choose", "filter", "if_empty", "input", "save", "skip_if", "branch", "next", "do",
-        "all_languages",
+        "all_languages", "min_words", "answer_with", "confidential",
     }
     if unknown:
         raise FlowError(f"{where}: unknown keys {sorted(unknown)}")
@@ -172,7 +193,7 @@ def _state(flow: str, state_id: str, raw: Any, where: str, line: int, registry: 
             Option(
                 key=key,
                 label=Text(context, str(item["label"])),
-                value=str(item.get("value", key)),
+                value=str(item["value"]) if "value" in item else (None if item.get("next") else key),
                 next=_target(item.get("next")),
                 actions=_actions(item.get("do"), f"{where} option {key}", registry),
             )
@@ -185,6 +206,11 @@ def _state(flow: str, state_id: str, raw: Any, where: str, line: int, registry: 
     text_input = raw.get("input") == "text"
     if raw.get("input") not in (None, "text"):
         raise FlowError(f"{where}: `input` can only be `text`")
+    if (raw.get("min_words") or raw.get("answer_with")) and not text_input:
+        raise FlowError(f"{where}: `min_words` and `answer_with` go with `input: text`")
+    min_words = raw.get("min_words", 0)
+    if not isinstance(min_words, int) or min_words < 0:
+        raise FlowError(f"{where}: `min_words` must be a whole number")
     if (raw.get("filter") or raw.get("if_empty")) and not choose:
         raise FlowError(f"{where}: `filter` and `if_empty` go with `choose`")
     branch = []
@@ -200,6 +226,9 @@ def _state(flow: str, state_id: str, raw: Any, where: str, line: int, registry: 
         filter=raw.get("filter"),
         if_empty=_target(raw.get("if_empty")),
         text_input=text_input,
+        min_words=min_words,
+        answer_with=raw.get("answer_with"),
+        confidential=raw.get("confidential") is True,
         save=raw.get("save"),
         skip_if=raw.get("skip_if"),
         branch=tuple(branch),

@@ -16,10 +16,13 @@ from typing import Any
 from bot.engine.actions import OPT_IN, OPT_OUT
 from bot.engine.flow import ActionCall, FlowSet, Option, State, Text
 from bot.engine.matching import answer_key
-from bot.engine.texts import EMPTY_TEXT_HINT, HELP, INVALID_CHOICE_HINT, OPTED_IN, OPTED_OUT
+from bot.engine.texts import EMPTY_TEXT_HINT, HELP, INVALID_CHOICE_HINT, OPTED_IN, OPTED_OUT, SEND_STOP
 
 # A chain of message states longer than this is a loop in a flow, not a conversation.
 MAX_HOPS = 32
+# Keywords answered with a text alone: HELP, and a word that may mean stop but also something else (FIN is
+# also "faim" misspelt), which says how to stop rather than stopping everything by accident.
+_SAID_BACK = {"help": HELP, "maybe_stop": SEND_STOP}
 
 
 @dataclass(frozen=True)
@@ -127,16 +130,21 @@ class _Run:
         """
         if not self.facts.get("consent"):
             return None
-        return {"flow": self.flows.main, "state": self.flows.flows[self.flows.main].start, "vars": {}, "parked": True}
+        main, menu = self.flows.home
+        return {"flow": main, "state": menu, "vars": {}, "parked": True}
 
     def enter(self, flow: str, state_id: str) -> dict | None:
         """Walk from a state to the next one that waits for input, or to the end of the conversation."""
         for _ in range(MAX_HOPS):
             state = self.flows.state(flow, state_id)
+            if (flow, state_id) == self.flows.home:
+                self.vars = {}  # home: a flow left half-way leaves nothing behind (a held text, a half answer)
             if state.skip_if and self.values().get(state.skip_if):
                 target = state.next
             elif state.choose and state.if_empty and not self.options(state):
                 target = state.if_empty
+            elif state.answer_with and self.vars.get(state.answer_with):
+                return self.answer(flow, state, self.vars.pop(state.answer_with))
             else:
                 self.show(state)
                 if state.waits:
@@ -156,21 +164,33 @@ class _Run:
                 return option
         return None
 
+    def takes_text(self, state: State, text: str) -> bool:
+        """Whether `text` answers `state` as free text (not as one of its options).
+
+        Where a few words are needed (`min_words`), greetings do not count: "I ni ce" is no problem typed out.
+        """
+        words = text.split()
+        if state.min_words:
+            greetings = self.context.keywords.get("greeting", frozenset())
+            words = [word for word in words if answer_key(word) not in greetings]
+        return state.text_input and len(words) >= max(state.min_words, 1)
+
     def answer(self, flow: str, state: State, text: str) -> dict | None:
         """Take `text` as the answer to `state`; repeat the question with a hint if it is not one."""
         chosen = self.match(state, text) if state.is_menu else None
         if chosen is not None:
-            if state.save:
+            if state.save and chosen.value is not None:
                 self.vars[state.save] = chosen.value
                 for name, value in getattr(chosen, "attrs", {}).items():
                     self.vars[f"{state.save}_{name}"] = value
-            self.apply(getattr(chosen, "actions", ()) + state.actions)
-        elif state.text_input and text.strip():
+            leaves = isinstance(chosen, Option) and chosen.next  # a way out: the state's own actions do not run
+            self.apply(getattr(chosen, "actions", ()) + (() if leaves else state.actions))
+        elif self.takes_text(state, text):
             if state.save:
                 self.vars[state.save] = text.strip()
             self.apply(state.actions)
         else:
-            hint = INVALID_CHOICE_HINT if state.is_menu else EMPTY_TEXT_HINT
+            hint = EMPTY_TEXT_HINT if state.asks_for_words or not state.is_menu else INVALID_CHOICE_HINT
             self.show(state, hint=hint)
             return {"flow": flow, "state": state.id, "vars": self.vars}
         target = self.following(state, chosen)
@@ -204,24 +224,33 @@ def step(flows: FlowSet, position: dict | None, context: Context, text: str) -> 
         return Turn(turn.position, (Reply(OPTED_IN), *turn.replies), (Action(OPT_IN, None, {}), *turn.actions))
     if keyword == "stop":
         return Turn(None, (Reply(OPTED_OUT),), (Action(OPT_OUT, None, {}),))
-    if keyword == "help":  # the question being asked stays open
-        help_text = Reply(HELP, all_languages=not context.facts.get("language"))
-        return Turn(copy.deepcopy(position), (help_text,), ())
+    if keyword in _SAID_BACK:  # the question being asked stays open
+        said_back = Reply(_SAID_BACK[keyword], all_languages=not context.facts.get("language"))
+        return Turn(copy.deepcopy(position), (said_back,), ())
     if keyword in ("menu", "start"):
         return start(flows, context)
     if keyword == "cancel" and context.facts.get("consent") and flows.cancel in flows.flows:
         # Whatever was asked is dropped: the cancel flow's actions find what to give up, and say so.
         run = _Run(flows, context, {})
         return run.turn(run.enter(flows.cancel, flows.flows[flows.cancel].start))
-    if not _waiting(flows, position):
-        # No conversation (new, or expired), or one left where an edited flow no longer asks anything.
-        # The message is not read as an answer: its question is unknown, so guessing could misfile it.
-        return start(flows, context)
+    state = flows.state(position["flow"], position["state"]) if _waiting(flows, position) else None
+    if state is None or (position.get("parked") and _Run(flows, context, {}).match(state, text) is None):
+        # No conversation (new, or expired), one left where an edited flow no longer asks anything, or one
+        # parked after a flow's end ("merci" after a confirmation). The message is not read as a menu answer:
+        # its question is unknown, so guessing could misfile it. A problem written out in words is not a
+        # guess: a person who has consented is asked what it is, rather than to type it again later.
+        return _home(flows, context, text) or start(flows, context)
     run = _Run(flows, context, position.get("vars", {}))
-    state = flows.state(position["flow"], position["state"])
-    if position.get("parked") and run.match(state, text) is None:
-        return start(flows, context)  # "merci" after a confirmation: the menu, without a scolding hint
     return run.turn(run.answer(position["flow"], state, text))
+
+
+def _home(flows: FlowSet, context: Context, text: str) -> Turn | None:
+    """`text` taken as free text at the main menu, if the person would be there and the menu takes it."""
+    state = flows.state(*flows.home)
+    run = _Run(flows, context, {})
+    if not context.facts.get("consent") or not context.facts.get("language") or not run.takes_text(state, text):
+        return None
+    return run.turn(run.answer(flows.main, state, text))
 
 
 def _waiting(flows: FlowSet, position: dict | None) -> bool:

@@ -20,6 +20,12 @@ STOP_KEYWORDS = N_("keyword", "STOP")
 START_KEYWORDS = N_("keyword", "START")
 OPTED_OUT = N_("opt-out", "You will receive no more messages from baro. To come back, send START.")
 OPTED_IN = N_("opt-out", "Welcome back to baro.")
+# Translators: words that may mean stop but also something else, so alone they do not stop messages: they get
+# SEND_STOP, and the question stays open (French FIN is also "faim" misspelt; Bambara JƆ alone also means
+# "stand"). Comma-separated; never a word of the stop list above.
+MAYBE_STOP_KEYWORDS = N_("keyword", "END")
+# Translators: the answer to one of those words; STOP is the stop word the other texts name too.
+SEND_STOP = N_("opt-out", "To stop all messages from baro, send STOP.")
 # Translators: words that give up the assembly place the person was last told of (a sign-up confirmation,
 # a reminder), comma-separated. The assembly texts name the first one: keep them in step.
 CANCEL_KEYWORDS = N_("keyword", "CANCEL")
@@ -29,3 +35,7 @@ HELP = N_(
     "help",
     "baro passes your messages to the teams at your site. Send MENU for the menu, STOP to stop messages.",
 )
+# Translators: the words of greetings and politeness people write around a message ("Bonjour madame, ça va"),
+# comma-separated, one word each. They do not count as words of a problem typed at the main menu: a greeting
+# alone gets the menu, not the question "what is it about?".
+GREETING_WORDS = N_("keyword", "HELLO, HI, GOOD, MORNING, EVENING, HOW, ARE, YOU, THANKS, THANK, OK")

@@ -8,12 +8,14 @@ confidential report). A single request's checks (token, form, limits) are the ta
 tests/channels/test_africastalking_ussd.py; the Aggregator is in tests/channels/ussd_aggregator.py.
 """
 
+from datetime import timedelta
+
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.actions.sign_up import answer as signup_answer
 from bot.actions.status_texts import SIGNUP_STATUS, STATUS
-from bot.models import Contact, Feedback, Message, Signup, Site
+from bot.models import Contact, Feedback, Message, Signup, Site, utcnow
 from bot.outbound.gsm7 import cost, to_gsm
 from tests.channels.support import count
 from tests.channels.ussd_aggregator import PHONE, SCREEN, TOKEN, Aggregator, body, lines, onboard, screen
@@ -372,3 +374,28 @@ def test_a_confidential_report_over_ussd_is_not_confirmed_by_sms(twilio, client,
     assert twilio.sent == []
     with runtime.database() as db:
         assert db.scalar(select(func.count()).select_from(Message).where(Message.status == "pending")) == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# 11. People move: a site given 31 days ago is checked; the answer is kept.
+
+
+def test_a_site_given_31_days_ago_is_checked_and_a_move_is_kept(twilio, client, runtime):
+    onboard(client).presses("1", "1", "1", "Bon tɛ")  # a complaint at Niamana
+    with runtime.database.begin() as db:
+        db.execute(update(Contact).values(site_confirmed_at=utcnow() - timedelta(days=31)))
+    session = Aggregator(client)
+    session.dial()
+
+    assert session.press("1") == "CON " + screen(runtime, "bm", "complaint", "still_there", site_name="Niamana")
+    assert session.answer == "CON Aw sigilen bɛ Niamana la hali bi wa?\n1 Ɔwɔ\n2 Ayi, n bɔra yen"
+    assert session.press("2") == "CON " + "\n".join(
+        [screen(runtime, "bm", "complaint", "moved"), "1 Niamana", "2 Sogoniko", "3 Sénou", "4 Mopti", "5 Gao"]
+    )
+    assert session.press("3") == "CON " + screen(runtime, "bm", "complaint", "category")
+    session.presses("2", "Ji tɛ yen")
+
+    with runtime.database() as db:
+        contact = db.scalars(select(Contact)).one()
+        assert contact.site.slug == "senou" and utcnow() - contact.site_confirmed_at < timedelta(minutes=1)
+        assert db.get(Site, feedbacks(runtime)[-1].site_id).slug == "senou"

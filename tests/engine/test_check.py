@@ -65,12 +65,12 @@ def test_the_real_flows_are_complete_in_every_language(flows, catalogues):
 def test_an_option_going_to_a_state_that_does_not_exist_is_named(flow_copy):
     def misspell(doc):
         option = doc["states"]["menu"]["options"][5]
-        assert option["next"] == "language"
-        option["next"] = "langauge"
+        assert option["next"] == "settings"
+        option["next"] = "setings"
 
     flow_copy.edit("main", misspell)
 
-    assert problems_of(flow_copy) == ["main.yaml: state `menu`: goes to unknown target `langauge`"]
+    assert problems_of(flow_copy) == ["main.yaml: state `menu`: goes to unknown target `setings`"]
 
 
 def test_a_branch_going_to_a_state_that_does_not_exist_is_named(flow_copy):
@@ -173,9 +173,9 @@ def test_two_options_with_the_same_key_are_named(flow_copy):
 
 
 def test_a_menu_option_that_leads_nowhere_is_named(flow_copy):
-    flow_copy.edit("main", lambda doc: doc["states"]["menu"]["options"][2].pop("next"))
+    flow_copy.edit("assembly", lambda doc: doc["states"]["confirm"]["options"][1].pop("next"))
 
-    assert problems_of(flow_copy) == ["main.yaml: state `menu`: an option leads nowhere"]
+    assert problems_of(flow_copy) == ["assembly.yaml: state `confirm`: an option leads nowhere"]
 
 
 @pytest.mark.parametrize("name", ["welcome", "main"])

@@ -38,7 +38,7 @@ def test_the_main_menu_numbers_are_the_ones_on_the_posters(flows):
         ("3", "Citizen assembly", "@assembly"),
         ("4", "Confidential report", "@confidential"),
         ("5", "Follow a reference", "@followup"),
-        ("6", "Language", "language"),
+        ("6", "Language and site", "settings"),
     ]
     assert flows.resolve("main", "@complaint") == ("complaint", "site")
     assert flows.resolve("main", "@assembly") == ("assembly", "site")
@@ -54,7 +54,8 @@ def test_options_are_numbered_in_order_and_their_value_is_given_or_their_number(
     assert [(o.key, o.value) for o in consent.options] == [("1", "yes"), ("2", "no")]
     assert [o.key for o in need.options] == [str(n) for n in range(1, 10)]
     assert ("Work and income", "livelihoods") in [(o.label.msgid, o.value) for o in need.options]
-    assert [o.value for o in flows.state("main", "menu").options] == ["1", "2", "3", "4", "5", "6"]
+    # The main menu's numbers lead elsewhere and save nothing: its `save` keeps a problem written out instead.
+    assert [o.value for o in flows.state("main", "menu").options] == [None] * 6
 
 
 def test_each_text_carries_its_flow_and_state_as_translation_context(flows):
@@ -78,12 +79,13 @@ def test_the_actions_and_the_kinds_of_question_are_read(flows):
         True,
     )
     assert language.actions == (ActionCall("set_language"),)
-    assert (description.text_input, description.save, description.is_menu, description.waits) == (
+    assert (description.text_input, description.save, description.answer_with, description.waits) == (
         True,
         "text",
-        False,
+        "said",
         True,
     )
+    assert [(o.key, o.next) for o in description.options] == [("0", "@main")]  # the way back
     assert description.actions == (ActionCall("submit", "complaint"),)
     assert flows.state("need", "description").actions == (ActionCall("submit", "need"),)
     assert [o.actions for o in consent.options] == [(ActionCall("accept_consent"),), (ActionCall("refuse_consent"),)]
@@ -263,6 +265,16 @@ STATE = "  a:\n    prompt: Hello\n"
             "start: a\nstates:\n" + STATE + "    branch:\n      - {if: full}\n",
             "report.yaml: state `a`: each `branch` is {if: variable, next: target}",
             id="branch-without-target",
+        ),
+        pytest.param(
+            "start: a\nstates:\n" + STATE + "    answer_with: said\n",
+            "report.yaml: state `a`: `min_words` and `answer_with` go with `input: text`",
+            id="answer-with-without-text",
+        ),
+        pytest.param(
+            "start: a\nstates:\n" + STATE + "    input: text\n    min_words: some\n",
+            "report.yaml: state `a`: `min_words` must be a whole number",
+            id="min-words-not-a-number",
         ),
     ],
 )

@@ -80,12 +80,12 @@ def load(directory, **documents: str) -> FlowSet:
     return load_flows(directory, REGISTRY)
 
 
-def context(choices=None, spellings=None, **facts) -> Context:
+def context(choices=None, spellings=None, keywords=KEYWORDS, **facts) -> Context:
     """A person who has consented (unless `consent=False`), with the given facts; `choices` replaces data menus."""
     return Context(
         facts={"consent": True, **facts},
         choices={"fruits": FRUITS, "sizes": SIZES, **(choices or {})},
-        keywords=KEYWORDS,
+        keywords=keywords,
         **({"spellings": spellings} if spellings else {}),
     )
 
@@ -1099,3 +1099,134 @@ def test_the_engine_does_not_change_the_position_or_the_facts_it_is_given(tmp_pa
     if position is not None and turn.position is not None:
         turn.position["vars"]["later"] = "changed by the caller"
         assert "later" not in position.get("vars", {})
+
+
+# ---------------------------------------------------------------------------------------------
+# Text written at a menu that also takes words (`min_words`), held for a later question (`answer_with`).
+
+HOME = """
+    start: menu
+    states:
+      menu:
+        prompt: Main menu.
+        input: text
+        min_words: 3
+        save: said
+        next: what
+        options:
+          - {label: Order, next: "@order"}
+          - {label: Tea, next: tea}
+      tea:
+        prompt: Tea it is.
+      what:
+        prompt: Is this an order?
+        options:
+          - {label: "Yes", next: "@order"}
+          - {key: 0, label: Menu, next: menu}
+"""
+ORDER = """
+    start: fruit
+    states:
+      fruit:
+        prompt: Which fruit?
+        save: fruit
+        options:
+          - {label: Apple, value: apple}
+        next: note
+      note:
+        prompt: Anything to add?
+        input: text
+        answer_with: said
+        save: text
+        do: [{file: order}]
+        options:
+          - {key: 0, label: Menu, next: "@main"}
+        next: thanks
+      thanks:
+        prompt: Thank you.
+"""
+GREETINGS = {**KEYWORDS, "greeting": frozenset({"hello", "good", "morning"})}
+
+
+def home(tmp_path) -> FlowSet:
+    return load(tmp_path, main=HOME, order=ORDER)
+
+
+def test_words_at_a_menu_that_takes_them_are_held_and_the_next_question_asks_what_they_are(tmp_path):
+    turn = step(home(tmp_path), MAIN_MENU, context(), "the pump is broken")
+
+    assert prompts(turn) == ["Is this an order?"]
+    assert turn.position == at("main", "what", said="the pump is broken")
+    assert turn.replies[0].hint is None
+
+
+def test_the_held_text_answers_its_question_unasked_and_the_flow_asks_only_what_remains(tmp_path):
+    flows = home(tmp_path)
+
+    asked = step(flows, at("main", "what", said="the pump is broken"), context(), "1")
+    assert prompts(asked) == ["Which fruit?"]  # what the text does not say is still asked
+
+    turn = step(flows, asked.position, context(), "1")
+    assert prompts(turn) == ["Thank you."]  # "Anything to add?" is never shown
+    (action,) = turn.actions
+    assert (action.name, action.values["text"], action.values["fruit"]) == ("file", "the pump is broken", "apple")
+    assert "said" not in action.values  # used once, then gone
+    assert turn.position == PARKED
+
+
+@pytest.mark.parametrize("short", ["hello", "good morning", "Hello good morning", "two words", "9"])
+def test_a_greeting_or_too_few_words_is_no_answer_to_a_menu_that_wants_several(tmp_path, short):
+    turn = step(home(tmp_path), MAIN_MENU, context(keywords=GREETINGS), short)
+
+    assert prompts(turn) == ["Main menu."]
+    assert turn.replies[0].hint == INVALID_CHOICE_HINT
+    assert turn.position == MAIN_MENU
+
+
+def test_greetings_around_a_problem_do_not_hide_it(tmp_path):
+    said = "Hello good morning the pump is broken"
+    turn = step(home(tmp_path), MAIN_MENU, context(keywords=GREETINGS), said)
+
+    assert turn.position == at("main", "what", said=said)  # kept whole, greetings included
+
+
+def test_a_first_message_written_out_is_held_rather_than_answered_with_the_menu(tmp_path):
+    flows = home(tmp_path)
+    known = context(language="en")
+
+    assert step(flows, None, known, "the pump is broken").position == at("main", "what", said="the pump is broken")
+    assert step(flows, PARKED, known, "the pump is broken").position == at("main", "what", said="the pump is broken")
+    # A number first is still not guessed at, and someone who has not consented is welcomed first.
+    assert step(flows, None, known, "1") == start(flows, known)
+    assert step(flows, None, context(consent=False), "the pump is broken") == start(flows, context(consent=False))
+
+
+def test_going_back_to_the_menu_drops_the_held_text(tmp_path):
+    flows = home(tmp_path)
+
+    back = step(flows, at("main", "what", said="the pump is broken"), context(), "0")
+    assert back.position == MAIN_MENU
+
+    turn = step(flows, back.position, context(), "1")
+    turn = step(flows, turn.position, context(), "1")
+    assert prompts(turn) == ["Anything to add?"]  # asked: nothing is held any more
+
+
+def test_an_option_that_leads_elsewhere_runs_only_its_own_actions_and_saves_no_number(tmp_path):
+    flows = home(tmp_path)
+
+    turn = step(flows, at("order", "note", fruit="apple"), context(), "0")
+
+    assert actions(turn) == []  # the way back files nothing
+    assert prompts(turn) == ["Main menu."]
+    assert turn.position == MAIN_MENU
+    picked = step(flows, MAIN_MENU, context(), "1")
+    assert picked.position == at("order", "fruit")  # the menu number is not saved as `said`
+
+
+def test_a_state_marked_confidential_seals_the_conversation_there(tmp_path):
+    sealed = HOME.replace("prompt: Is this an order?", "prompt: Is this an order?\n        confidential: true")
+    flows = load(tmp_path, main=sealed, order=ORDER)
+
+    assert flows.is_confidential(at("main", "what"))
+    assert not flows.is_confidential(MAIN_MENU)

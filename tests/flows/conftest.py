@@ -10,7 +10,7 @@ import pytest
 from bot.engine.interpreter import Context
 from tests.flows import deployment
 from tests.flows.people import ASSEMBLIES, SITES, Phone
-from tests.flows.screens import Screens
+from tests.flows.screens import LINE, Screens
 
 # The real flows and catalogues, shared with tests/engine.
 flows, catalogues = deployment.flows, deployment.catalogues
@@ -23,7 +23,16 @@ def make_context(catalogues):
     def make(choices=None, **facts) -> Context:
         """`choices` replaces data menus by name, e.g. {"assemblies": ()} for a site with none planned."""
         return Context(
-            facts={"language": None, "consent": False, "site": None, "opted_out": False, **facts},
+            facts={
+                "language": None,
+                "consent": False,
+                "site": None,
+                "site_name": None,
+                "site_confirmed": False,
+                "opted_out": False,
+                **LINE.facts(),  # who runs the line, what a message costs (bot/line.py)
+                **facts,
+            },
             choices={
                 "sites": SITES,
                 "languages": catalogues.language_choices(),

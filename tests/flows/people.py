@@ -12,10 +12,12 @@ from bot.engine.interpreter import Choice, Turn, step
 from bot.flows import REGISTRY
 from bot.i18n import Catalogues
 from bot.menus.assemblies import choice as assembly_choice
+from bot.menus.sites import choice as site_choice
 from tests.flows.screens import MAIN_MENU
 
 # The sites a deployment has configured, in menu order; labels are plain names, not translated.
-SITES = (Choice("niamana", "Niamana"), Choice("senou", "Sénou"), Choice("faladie", "Faladié"))
+SITES = (site_choice("niamana", "Niamana"), site_choice("senou", "Sénou"), site_choice("faladie", "Faladié"))
+SITE_NAMES = {site.value: site.label for site in SITES}
 
 
 def assembly(number: int, site: str, title: str, when: datetime, place: str, *, full=False, mine=False, reference=None):
@@ -46,7 +48,10 @@ PARKED = {"flow": "main", "state": "menu", "vars": {}, "parked": True}
 class Phone:
     """One person writing to baro: keeps where the conversation waits between messages, remembers
     what the actions change about the contact (each action's registered `facts`), and shows each
-    answer the way the person reads it, rendered by the Catalogues in the contact's language."""
+    answer the way the person reads it, rendered by the Catalogues in the contact's language.
+
+    A site given is known by its name too, and was chosen or confirmed recently (the conversation layer's
+    `site_confirmed`), unless `site_confirmed=False`: longer ago than SITE_CONFIRM_DAYS."""
 
     def __init__(self, flows: FlowSet, catalogues: Catalogues, make_context, position=None, choices=None, **facts):
         self.flows = flows
@@ -54,6 +59,8 @@ class Phone:
         self.catalogues = catalogues
         self.make_context = make_context
         self.facts = {"language": None, "consent": False, "site": None, "opted_out": False, **facts}
+        self.facts.setdefault("site_name", SITE_NAMES.get(self.facts["site"]))
+        self.facts.setdefault("site_confirmed", self.facts["site"] is not None)
         self.position = position
         self.turn: Turn | None = None
 

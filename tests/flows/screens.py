@@ -16,10 +16,16 @@ from bot.assemblies import texts
 from bot.engine.flow import Text
 from bot.engine.texts import HELP
 from bot.i18n import Filled
+from bot.line import Line
 
 LANGUAGE_OPTIONS = "1 Français\n2 Bamanankan"
 LANGUAGE_MENU = "Choisissez votre langue :\nAw ye kan sugandi:\n" + LANGUAGE_OPTIONS
 CONSENT_OPTIONS = {"fr": "1 J'accepte\n2 Je refuse", "bm": "1 N sɔnna\n2 N ma sɔn"}
+# The line as these specifications' deployment configures it (ORG_NAME, MESSAGES_FREE, SAFETY_LINE: bot/line.py):
+# the consent notice names the organisation and says what a message costs; no safety line unless a test sets one.
+LINE = Line("Entraide Sahel", messages_free=False)
+USUAL_PRICE = {"fr": "SMS au prix normal.", "bm": "SMS sɔngɔ ma yɛlɛma."}
+FREE = {"fr": "Messages gratuits.", "bm": "Cikanw ye fu ye."}
 THANKS = {"fr": "Merci.", "bm": "Aw ni ce."}
 REFUSED = {
     "fr": "C'est noté : rien sur vous n'est gardé. Écrivez-nous quand vous voulez.",
@@ -33,7 +39,7 @@ MAIN_MENU = {
         "3 Assemblée citoyenne\n"
         "4 Signalement confidentiel\n"
         "5 Suivre une référence\n"
-        "6 Langue"
+        "6 Langue/site"
     ),
     "bm": (
         "Aw ka sugandili nimɔrɔ ci:\n"
@@ -42,12 +48,23 @@ MAIN_MENU = {
         "3 Sigida lajɛ\n"
         "4 Gundo kunnafoni\n"
         "5 Nimɔrɔ dɔ kibaru\n"
-        "6 Kan"
+        "6 Kan ni sigida"
     ),
 }
 SITE_MENU = {
     "fr": "Sur quel site vivez-vous ?\n1 Niamana\n2 Sénou\n3 Faladié",
     "bm": "Aw sigilen bɛ sigida jumɛn na?\n1 Niamana\n2 Sénou\n3 Faladié",
+}
+# People move: 6 at the main menu changes the site, and a site given long ago is checked before a report.
+SETTINGS_MENU = {"fr": "Changer :\n1 Langue\n2 Site", "bm": "Ka mun yɛlɛma?\n1 Kan\n2 Sigida"}
+NEW_SITE_MENU = {
+    "fr": "Sur quel site vivez-vous maintenant ?\n1 Niamana\n2 Sénou\n3 Faladié",
+    "bm": "Aw sigilen bɛ sigida jumɛn na sisan?\n1 Niamana\n2 Sénou\n3 Faladié",
+}
+SITE_CHANGED = {"fr": "C'est noté. Votre site : {}.", "bm": "A sɛbɛnna. Aw ka sigida: {}."}
+STILL_AT = {
+    "fr": "Toujours à {} ?\n1 Oui\n2 Non, j'ai déménagé",
+    "bm": "Aw sigilen bɛ {} la hali bi wa?\n1 Ɔwɔ\n2 Ayi, n bɔra yen",
 }
 COMPLAINT_CATEGORIES = {
     "fr": (
@@ -73,11 +90,17 @@ NEED_CATEGORIES = {
         "5 Lakana\n6 Sɛbɛnw\n7 Kalan\n8 Baara ni sɔrɔ\n9 Wɛrɛ"
     ),
 }
+BACK_TO_MENU = {"fr": "0 Menu", "bm": "0 Segin"}  # the way back a text question offers
 COMPLAINT_DESCRIPTION = {
-    "fr": "Décrivez le problème en quelques mots.",
-    "bm": "Aw ye gɛlɛya ɲɛfɔ kuma dama dɔ la.",
+    "fr": "Décrivez le problème en quelques mots.\n0 Menu",
+    "bm": "Aw ye gɛlɛya ɲɛfɔ kuma dama dɔ la.\n0 Segin",
 }
-NEED_DESCRIPTION = {"fr": "Expliquez en quelques mots.", "bm": "Aw ye a ɲɛfɔ kuma dama dɔ la."}
+NEED_DESCRIPTION = {"fr": "Expliquez en quelques mots.\n0 Menu", "bm": "Aw ye a ɲɛfɔ kuma dama dɔ la.\n0 Segin"}
+# A problem written at the main menu: what is it?
+WHAT_IS_IT = {
+    "fr": "Merci. C'est :\n1 Un problème\n2 Un besoin\n3 Un signalement confidentiel\n0 Menu",
+    "bm": "Aw ni ce. O ye:\n1 Gɛlɛya dɔ\n2 Mago dɔ\n3 Gundo kunnafoni\n0 Segin",
+}
 COMPLAINT_DONE = {
     "fr": "Merci, votre plainte est enregistrée. Référence : {}. Pour la suivre, envoyez 5.",
     "bm": "Aw ni ce, aw ka gɛlɛya sɛbɛnna. Nimɔrɔ: {}. Ka a kibaru ɲini, aw ye 5 ci.",
@@ -93,6 +116,11 @@ OPTED_OUT = {
     "bm": "Cikan si tɛna bɔ baro la ka na aw ma tugun. Ka segin, aw ye START ci.",
 }
 WELCOME_BACK = {"fr": "Bon retour sur baro.", "bm": "Aw bisimila baro la tugun."}
+# The answer to a word that may mean stop but also something else (FIN, JƆ alone): how to stop, nothing stopped.
+SEND_STOP = {
+    "fr": "Pour ne plus recevoir de messages de baro, envoyez STOP.",
+    "bm": "Ka baro ka cikanw bɛɛ jɔ, aw ye STOP ci.",
+}
 
 REFERENCE = "K7Q2MX"  # what the conversation layer passes to render once the submission is stored
 
@@ -181,14 +209,16 @@ CONFIDENTIAL_DONE = {
     "fr": "Merci de votre confiance. Seul le responsable de la protection lira ceci, et agira vite. Référence : {}.",
     "bm": ("Aw ni ce aw ka dannaya la. Lakanali baarakɛla dɔrɔn de bɛna nin kalan, a bɛna a ɲɛnabɔ joona. Nimɔrɔ: {}."),
 }
+# After the reference, where the deployment has a number to call in danger (SAFETY_LINE).
+SAFETY = {"fr": "En danger ? Appelez le {}.", "bm": "Ni aw bɛ farati la, aw ye {} wele."}
 
 
 # ---------------------------------------------------------------------------------------------
 # 5 Follow a reference.
 
 TYPE_REFERENCE = {
-    "fr": "Envoyez votre référence (6 lettres et chiffres) :",
-    "bm": "Aw ka nimɔrɔ ci (sɛbɛnden ni jateden 6):",
+    "fr": "Envoyez votre référence (6 lettres et chiffres) :\n0 Je n'ai pas de référence",
+    "bm": "Aw ka nimɔrɔ ci (sɛbɛnden ni jateden 6):\n0 Nimɔrɔ tɛ n fɛ",
 }
 STATUS_REPLY = {"fr": "Référence {} : {}", "bm": "Nimɔrɔ {}: {}"}  # then the status, from bot/outcomes.py
 
@@ -217,8 +247,10 @@ class Screens:
         greetings = [self.prompt(lang, "welcome.language") for lang in self.catalogues.languages]
         return "\n".join([*greetings, LANGUAGE_OPTIONS])
 
-    def consent(self, lang: str) -> str:
-        return f"{self.prompt(lang, 'welcome.consent')}\n{CONSENT_OPTIONS[lang]}"
+    def consent(self, lang: str, line: Line = LINE) -> str:
+        """The notice, with who runs the line and what a message costs, then accept or refuse."""
+        notice = self.catalogues.fill(lang, self.prompt(lang, "welcome.consent"), line.facts())
+        return f"{notice}\n{CONSENT_OPTIONS[lang]}"
 
     def help(self, lang: str | None) -> str:
         """HELP in the person's language; in every language before one is chosen."""

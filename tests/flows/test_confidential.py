@@ -16,6 +16,7 @@ from tests.flows.screens import (
     MAIN_MENU,
     PICK_A_NUMBER,
     REFERENCE,
+    SAFETY,
     WRITE_IN_WORDS,
 )
 
@@ -151,3 +152,36 @@ def test_menu_in_the_middle_of_a_confidential_report_submits_nothing_and_forgets
     assert chat.send("MENU") == MAIN_MENU["fr"]
     assert chat.person.position == {"flow": "main", "state": "menu", "vars": {}}
     assert chat.actions == []
+
+
+# ---------------------------------------------------------------------------------------------
+# A safety line (SAFETY_LINE): a number to call in danger, offered once, with the reference, where configured.
+
+HOTLINE = "80 00 11 15"
+
+
+@BOTH
+@pytest.mark.parametrize("callback", [["1"], ["2", "76 12 34 56, après 18h"], ["3"]])
+def test_a_configured_safety_line_is_offered_after_the_reference_and_nowhere_else(phone, screen, lang, callback):
+    chat = Transcript(known(phone, lang, safety_line=HOTLINE))
+    said = [chat.send("4"), chat.send("1"), chat.send("0")]
+    said += [chat.send(answer, reference=REFERENCE) for answer in callback]
+
+    assert said[-1] == CONFIDENTIAL_DONE[lang].format(REFERENCE) + "\n" + SAFETY[lang].format(HOTLINE)
+    assert said[:3] == [screen.confidential_what(lang), CONFIDENTIAL_DETAILS[lang], CALLBACK[lang]]
+    assert [(a.name, a.arg) for a in chat.actions] == [("submit", "confidential")]
+    assert chat.person.position == PARKED
+    # Nothing later says it again: it would tell whoever reads the phone that a report was made.
+    assert chat.send("Bonjour") == MAIN_MENU[lang]
+    assert all(HOTLINE not in chat.send(word) for word in ("5", "MENU", "AIDE"))
+
+
+@BOTH
+def test_without_a_safety_line_nothing_of_it_shows(phone, lang):
+    chat = Transcript(known(phone, lang))  # no SAFETY_LINE
+    chat.send("4")
+    chat.send("2")
+    chat.send("0")
+
+    assert chat.send("1", reference=REFERENCE) == CONFIDENTIAL_DONE[lang].format(REFERENCE)
+    assert chat.person.position == PARKED

@@ -1,4 +1,4 @@
-"""main.yaml: the main menu a known contact reads, its six numbered choices, and 6 Language.
+"""main.yaml: the main menu a known contact reads, its six numbered choices, and 6 Language and site.
 
 Its numbers are the same in every language and channel: posters in the sites say "send 1 to report
 a problem". A first message is never read as an answer to it; the menu opens, and the next message answers.
@@ -14,6 +14,7 @@ from tests.flows.screens import (
     LANGUAGE_MENU,
     MAIN_MENU,
     PICK_A_NUMBER,
+    SETTINGS_MENU,
     SITE_MENU,
     TYPE_REFERENCE,
 )
@@ -85,13 +86,22 @@ def test_start_without_a_message_opens_on_the_main_menu_for_a_known_contact(flow
 
 
 # ---------------------------------------------------------------------------------------------
-# 6 Language.
+# 6 Language and site (changing the site: tests/flows/test_moving.py).
+
+
+@BOTH
+def test_6_asks_whether_to_change_the_language_or_the_site(phone, lang):
+    person = known(phone, lang)
+
+    assert person.send("6") == SETTINGS_MENU[lang]
+    assert person.waiting_at == "main.settings"
 
 
 def test_changing_language_shows_the_language_menu_then_the_main_menu_in_the_new_language(phone):
     person = known(phone, "fr")
+    person.send("6")
 
-    assert person.send("6") == LANGUAGE_MENU
+    assert person.send("1") == LANGUAGE_MENU
     assert person.waiting_at == "main.language"
 
     assert person.send("2") == MAIN_MENU["bm"]
@@ -103,6 +113,7 @@ def test_changing_language_shows_the_language_menu_then_the_main_menu_in_the_new
 def test_after_changing_language_the_next_question_is_in_the_new_language(phone):
     person = known(phone, "bm", site="niamana")
     person.send("6")
+    person.send("1")
     person.send("1")
 
     assert person.send("1") == COMPLAINT_CATEGORIES["fr"]
