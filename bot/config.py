@@ -92,6 +92,7 @@ class Settings(BaseSettings):
         default_factory=lambda: {
             "first_complaint": 9,
             "returning_complaint": 5,
+            "written_complaint": 5,
             "complaint_site_to_confirm": 6,
             "need": 5,
             "signup": 5,

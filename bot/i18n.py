@@ -1,7 +1,7 @@
 """Gettext catalogues, loaded through Babel, and the rendering of engine replies into text."""
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,10 @@ class Answer:
     replies: tuple[Reply, ...]
     language: str | None  # None before the person has chosen one: the default language
     values: Mapping[str, Any] = field(default_factory=dict)
+
+    def closing(self) -> "Answer":
+        """Without the way back to the menu, for a screen the session closes after (a USSD END) and its SMS copy."""
+        return replace(self, replies=tuple(reply for reply in self.replies if not reply.way_back))
 
 
 def _fill(template: str, params: _Params) -> str:

@@ -108,6 +108,17 @@ JOURNEYS = (
         done=("submit", "complaint"),
     ),
     Journey(
+        "written_complaint",
+        "complaint written at the main menu (returning person)",
+        (
+            Says("Bonjour", "a greeting"),
+            Says(PROBLEM, "the problem, written instead of a number"),
+            Says("1", "what it is: a problem"),
+            Says("2", "category: water and sanitation"),
+        ),
+        done=("submit", "complaint"),
+    ),
+    Journey(
         "complaint_site_to_confirm",
         "complaint (returning person, site chosen long ago)",
         (
@@ -340,6 +351,7 @@ def _keywords(data: Samples) -> list[Single]:
             ("STOP", known),
             ("START", {**known, "opted_out": True}),
             ("CANCEL", known),
+            ("END", known),
         ):
             found.append(Single(keyword, lang, data.turn(lang, dict(facts), None, keyword)[1]))
     return found

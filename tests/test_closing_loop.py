@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from bot.actions.status_texts import STATUS, STATUS_WITH_OUTCOME
 from bot.cases.sealed import outcome_of
+from bot.engine.texts import WAY_BACK
 from bot.models import Feedback, Message, StaffUser
 from bot.notices import RESOLVED
 from bot.outbound.gsm7 import prepare
@@ -30,9 +31,10 @@ def closing(runtime, lang: str, reference: str, outcome: str, channel: str = "sm
 
 
 def follow_up_line(runtime, lang: str, reference: str, status) -> str:
-    """The follow-up's answer as the catalogues write it: "Reference K7MP3X: <status>"."""
+    """The follow-up's answer as the catalogues write it: "Reference K7MP3X: <status>", then the way back."""
     prompt = runtime.conversations.flows.state("followup", "status").prompt
-    return runtime.catalogues.fill(lang, prompt, {"reference": reference, "status": status})
+    filled = runtime.catalogues.fill(lang, prompt, {"reference": reference, "status": status})
+    return f"{filled}\n{runtime.catalogues.text(lang, WAY_BACK)}"
 
 
 def with_outcome(runtime, lang: str, status: str, outcome: str) -> str:

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.actions.status_texts import NOT_FOUND, STATUS
+from bot.engine.texts import WAY_BACK
 from bot.models import Feedback
 from tests.admin_support import submit_complaint
 from tests.channels.ussd_aggregator import Aggregator, body
@@ -22,10 +23,12 @@ def given_before(runtime, text: str, reference: str = OLD) -> None:
         db.execute(update(Feedback).where(Feedback.text == text).values(reference=reference))
 
 
-def answer(runtime, reference: str, status) -> str:
-    """The follow-up's answer as the catalogues write it: "Référence GAPN5V: ..."."""
+def answer(runtime, reference: str, status, closing: bool = False) -> str:
+    """The follow-up's answer as the catalogues write it: "Référence GAPN5V: ...", then the way back to the menu
+    (none on a USSD screen that closes)."""
     prompt = runtime.conversations.flows.state("followup", "status").prompt
-    return runtime.catalogues.fill("fr", prompt, {"reference": reference, "status": status})
+    said = runtime.catalogues.fill("fr", prompt, {"reference": reference, "status": status})
+    return said if closing else f"{said}\n{runtime.catalogues.text('fr', WAY_BACK)}"
 
 
 @pytest.mark.parametrize("channel", ["sms", "whatsapp"])
@@ -51,7 +54,7 @@ def test_a_reference_typed_with_look_alikes_finds_the_persons_own_case_over_ussd
     later.dial()
     later.press("5")
     shown = later.press("GAPNSV")
-    assert shown.startswith("END ") and body(shown) == answer(runtime, OLD, STATUS["new"])
+    assert shown.startswith("END ") and body(shown) == answer(runtime, OLD, STATUS["new"], closing=True)
 
 
 def test_look_alikes_never_find_someone_elses_case(make_phone, runtime):

@@ -42,7 +42,7 @@ def test_the_notice_names_the_organisation_and_fin_does_not_stop_the_messages(co
 def test_the_safety_line_comes_once_with_the_reference_and_nothing_is_sent_later(configured, phone, runtime, settings):
     phone.converse("Bonjour", "1", "1")
     reply = phone.converse("4", "1", "0", "3")
-    assert reply.endswith(f"\nEn danger ? Appelez le {HOTLINE}.")
+    assert reply.endswith(f"\nEn danger ? Appelez le {HOTLINE}.\n0 Menu")
     phone.send("Bonjour")
 
     vault = Vault(settings.secret_key)

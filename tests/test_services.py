@@ -33,7 +33,7 @@ def test_an_assembly_sign_up_is_stored_once_with_a_reference(phone, runtime):
     # The confirmation is what the person keeps: which assembly, when, where, the reference, how to cancel.
     assert confirmation.startswith(f"Inscrit(e) : {assembly.title}, ")
     assert "10:00" in confirmation and "Espace communautaire de Niamana" in confirmation
-    assert reference in confirmation and confirmation.endswith("ANNULER.")
+    assert reference in confirmation and confirmation.endswith("ANNULER.\n0 Menu")
     assert signup.status == "confirmed" and signup.assembly_id == assembly.id
 
     again = phone.converse("3", "1")
@@ -109,9 +109,9 @@ def test_follow_up_tells_the_status_in_words(phone, runtime):
         reference = feedback.reference
     listing = phone.send("5")
     assert f"1 {reference}" in listing
-    assert phone.send("1") == f"Référence {reference} : l'équipe s'en occupe."
+    assert phone.send("1") == f"Référence {reference} : l'équipe s'en occupe.\n0 Menu"
     typed = f"{reference[:3].lower()} {reference[3:].lower()}"
-    assert phone.converse("5", typed) == f"Référence {reference} : l'équipe s'en occupe."
+    assert phone.converse("5", typed) == f"Référence {reference} : l'équipe s'en occupe.\n0 Menu"
 
 
 def test_follow_up_on_someone_elses_reference_reveals_nothing(make_phone, runtime):
@@ -124,17 +124,17 @@ def test_follow_up_on_someone_elses_reference_reveals_nothing(make_phone, runtim
     reply = stranger.send(reference)
     assert reply == (
         f"Référence {reference} : nous ne trouvons pas cette référence pour votre numéro."
-        " Vérifiez-la et envoyez 5 pour réessayer."
+        " Vérifiez-la et envoyez 5 pour réessayer.\n0 Menu"
     )
     assert stranger.converse("5", "ZZZZZZ").endswith(
-        "nous ne trouvons pas cette référence pour votre numéro. Vérifiez-la et envoyez 5 pour réessayer."
+        "nous ne trouvons pas cette référence pour votre numéro. Vérifiez-la et envoyez 5 pour réessayer.\n0 Menu"
     )
 
 
 def test_a_sign_up_reference_tells_the_sign_up(phone):
     phone.converse(*ONBOARD_BM, "3", NIAMANA, "1", "1")
     reply = phone.converse("5", "1")
-    assert reply.endswith(": aw tɔgɔ sɛbɛnna lajɛ in na.")
+    assert reply.endswith(": aw tɔgɔ sɛbɛnna lajɛ in na.\n0 Segin")
 
 
 def test_help_answers_and_keeps_the_question_open(phone):
@@ -166,7 +166,9 @@ def test_a_whole_conversation_in_bambara(phone, runtime):
     with runtime.database() as db:
         feedback = db.scalars(select(Feedback)).one()
         stored = db.scalars(select(Message.text).where(Message.direction == "out").order_by(Message.id)).all()
-    assert done == f"Aw ni ce, aw ka gèlèya sèbènna. Nimòrò: {feedback.reference}. Ka a kibaru nyini, aw ye 5 ci."
+    assert done == (
+        f"Aw ni ce, aw ka gèlèya sèbènna. Nimòrò: {feedback.reference}. Ka a kibaru nyini, aw ye 5 ci.\n0 Segin"
+    )
     assert (cost(done).encoding, cost(done).parts) == ("GSM-7", 1)
     assert stored[-1] == done and menu in stored  # the desk shows, and counts, what was sent
     assert (feedback.category, feedback.language, feedback.text) == ("health", "bm", "Dɔgɔtɔrɔso datugulen don")
@@ -267,7 +269,7 @@ def test_the_site_is_changed_from_the_main_menu(phone, runtime):
     assert phone.send("6") == "Changer :\n1 Langue\n2 Site"
     phone.send("2")
     changed = phone.send("3")
-    assert changed.startswith("C'est noté. Votre site : Sénou.\nEnvoyez le numéro de votre choix :\n1 Signaler")
+    assert changed.startswith("C'est noté. Votre site : Sénou.\nEnvoyez un numéro :\n1 Signaler")
     assert site_of(runtime)[0] == "senou"
     assert phone.send("1").startswith("Votre plainte concerne")
 

@@ -12,6 +12,7 @@ from bot.actions.sign_up import answer as signup_answer
 from bot.actions.status_texts import SIGNUP_STATUS, STATUS
 from bot.models import Contact, Feedback, Message, Signup, Site
 from bot.outbound.gsm7 import prepare
+from tests.flows.screens import ended
 
 NUMBER = "+22370000060"
 
@@ -97,7 +98,7 @@ def test_a_bambara_speaker_completes_a_complaint_over_whatsapp(awa, runtime):
     done = awa.send("Ji tɛ yen")
 
     (feedback,) = feedbacks(runtime)
-    assert done == screen(runtime, "bm", "complaint", "done", reference=feedback.reference)
+    assert done == ended("bm", screen(runtime, "bm", "complaint", "done", reference=feedback.reference))
     assert (feedback.kind, feedback.channel, feedback.language) == ("complaint", "whatsapp", "bm")
     assert (feedback.category, feedback.text) == ("water_sanitation", "Ji tɛ yen")
     with runtime.database() as db:
@@ -123,12 +124,12 @@ def test_an_assembly_sign_up_and_a_follow_up_over_whatsapp(awa, runtime):
         reference = signup.feedback.reference
         assert (signup.status, signup.feedback.channel) == ("confirmed", "whatsapp")
         told = signup_answer(signup.assembly, "confirmed", reference, "bm", "fr")  # title, day, time and place
-    assert signed == screen(runtime, "bm", "assembly", "signed", signup=told)
+    assert signed == ended("bm", screen(runtime, "bm", "assembly", "signed", signup=told))
 
     listing = awa.send("5")
     assert listing.split("\n")[1:] == [f"1 {reference}", f"2 {complaint.reference}"]
-    assert awa.send("2") == status_line(runtime, complaint.reference, STATUS["new"])
-    assert awa.converse("5", "1") == status_line(runtime, reference, SIGNUP_STATUS["confirmed"])
+    assert awa.send("2") == ended("bm", status_line(runtime, complaint.reference, STATUS["new"]))
+    assert awa.converse("5", "1") == ended("bm", status_line(runtime, reference, SIGNUP_STATUS["confirmed"]))
     # Choosing the same assembly again tells the sign-up that exists.
     assert awa.converse("3", "1") == screen(runtime, "bm", "assembly", "already", assembly_reference=reference)
 
@@ -150,7 +151,7 @@ def test_the_same_number_over_sms_is_the_same_person(awa, make_phone, runtime):
 
     listing = sms.send("5")
     assert listing.split("\n")[1:] == [f"1 {on_sms.reference}", f"2 {on_whatsapp.reference}"]
-    assert sms.send("2") == by_sms(runtime, status_line(runtime, on_whatsapp.reference, STATUS["new"]))
+    assert sms.send("2") == by_sms(runtime, ended("bm", status_line(runtime, on_whatsapp.reference, STATUS["new"])))
     with runtime.database() as db:
         assert db.scalar(select(func.count()).select_from(Contact)) == 1
 
@@ -185,8 +186,9 @@ def test_a_bambara_speaker_tells_a_need_and_makes_a_confidential_report_on_whats
     report = person.converse("4", "3", "Cɛ dɔ bɛ n bagabaga", "3")
     with runtime.database() as db:
         filed = {f.kind: f for f in db.scalars(select(Feedback))}
-    assert need == screen(runtime, "bm", "need", "done", reference=filed["need"].reference)
-    assert report == screen(runtime, "bm", "confidential", "done", reference=filed["confidential"].reference)
+    assert need == ended("bm", screen(runtime, "bm", "need", "done", reference=filed["need"].reference))
+    confidential_done = screen(runtime, "bm", "confidential", "done", reference=filed["confidential"].reference)
+    assert report == ended("bm", confidential_done)
     assert (filed["need"].category, filed["need"].channel) == ("livelihoods", "whatsapp")
     confidential = filed["confidential"]
     assert (confidential.category, confidential.confidential, confidential.text) == ("threat", True, None)

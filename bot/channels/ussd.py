@@ -128,11 +128,14 @@ class AfricasTalkingUssd(ChannelAdapter):
     @staticmethod
     def _converse(exchange: Exchange, form: UssdForm, typed: str, paging: Paging) -> None:
         inbound = InboundMessage(Channel.USSD, form.phoneNumber, typed, provider_id(form))
-        handled = exchange.converse(inbound, fresh=paging.text is None)
+        # A session that ends closes the screen: "0 Menu" under a last message could not be answered there.
+        handled = exchange.converse(
+            inbound, fresh=paging.text is None, write=lambda answer: exchange.write(answer.closing(), Channel.USSD)
+        )
         # The USSD screen vanishes; the reference must stay with the person. Never for a confidential
         # report: an SMS would stay in the inbox of a phone that others may read.
         if handled.answer and handled.feedback_ids and not handled.confidential and exchange.can_send(Channel.SMS):
-            exchange.send_later(handled.contact_id, Channel.SMS, exchange.write(handled.answer, Channel.SMS))
+            exchange.send_later(handled.contact_id, Channel.SMS, exchange.write(handled.answer.closing(), Channel.SMS))
         catalogues = exchange.catalogues
         # Someone who opted out and dials anyway is told how to come back; a USSD screen cannot be silent.
         screen = handled.reply or catalogues.text(handled.language, OPTED_OUT)

@@ -16,7 +16,7 @@ from typing import Any
 from bot.engine.actions import OPT_IN, OPT_OUT
 from bot.engine.flow import ActionCall, FlowSet, Option, State, Text
 from bot.engine.matching import answer_key
-from bot.engine.texts import EMPTY_TEXT_HINT, HELP, INVALID_CHOICE_HINT, OPTED_IN, OPTED_OUT, SEND_STOP
+from bot.engine.texts import EMPTY_TEXT_HINT, HELP, INVALID_CHOICE_HINT, OPTED_IN, OPTED_OUT, SEND_STOP, WAY_BACK
 
 # A chain of message states longer than this is a loop in a flow, not a conversation.
 MAX_HOPS = 32
@@ -56,6 +56,8 @@ class Reply:
     params: Mapping[str, Any] = field(default_factory=dict)
     hint: Text | None = None
     all_languages: bool = False
+    # The way back to the menu under a conversation's last message: a screen that closes (USSD) leaves it out.
+    way_back: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,8 @@ class _Run:
         """
         if not self.facts.get("consent"):
             return None
+        if self.replies:  # under the last message, how to get the menu: any answer that is no option brings it
+            self.replies.append(Reply(WAY_BACK, way_back=True))
         main, menu = self.flows.home
         return {"flow": main, "state": menu, "vars": {}, "parked": True}
 

@@ -39,3 +39,6 @@ HELP = N_(
 # comma-separated, one word each. They do not count as words of a problem typed at the main menu: a greeting
 # alone gets the menu, not the question "what is it about?".
 GREETING_WORDS = N_("keyword", "HELLO, HI, GOOD, MORNING, EVENING, HOW, ARE, YOU, THANKS, THANK, OK")
+# Translators: the last line of a conversation's last message (a confirmation, a status) by SMS and WhatsApp:
+# sending 0 then brings the main menu back. Keep it as short as the options' "0 Menu".
+WAY_BACK = N_("way-back", "0 Menu")

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from bot.assemblies import organize
 from bot.cases.lifecycle import Desk
 from bot.db import transaction
+from bot.engine.texts import WAY_BACK
 from bot.handover import AfterCommit
 from bot.models import Assembly, Contact, Message, Signup, Site, StaffUser
 from bot.outbound.gsm7 import is_gsm7, prepare, to_gsm
@@ -86,6 +87,12 @@ def signups(runtime, assembly_id: int) -> dict[str, str]:
 def expected(runtime, lang: str, text, channel: str = "sms", **params) -> str:
     """A text as the person reads it: from the real catalogue, in their language and channel's alphabet."""
     return prepare(runtime.catalogues.fill(lang, text, params), runtime.settings.alphabet(channel))
+
+
+def last_reply(runtime, lang: str, text, channel: str = "sms", **params) -> str:
+    """A conversation's last message as the person reads it: `text`, then the way back to the menu."""
+    written = f"{runtime.catalogues.fill(lang, text, params)}\n{runtime.catalogues.text(lang, WAY_BACK)}"
+    return prepare(written, runtime.settings.alphabet(channel))
 
 
 def as_in(sms: str, text: str) -> str:

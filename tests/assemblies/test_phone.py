@@ -10,10 +10,10 @@ from sqlalchemy import update
 
 from bot.actions.status_texts import SIGNUP_STATUS
 from bot.assemblies import texts
-from bot.engine.texts import CANCEL_KEYWORDS
+from bot.engine.texts import CANCEL_KEYWORDS, WAY_BACK
 from bot.models import Assembly, Signup, utcnow
 from bot.vocabulary import Lane
-from tests.assemblies.support import as_in, expected, in_days, reference_of, signups, texts_to
+from tests.assemblies.support import as_in, expected, in_days, last_reply, reference_of, signups, texts_to
 from tests.conftest import run_worker
 from tests.test_whatsapp import WhatsApp
 
@@ -47,7 +47,7 @@ def sign_up(phone, *answers: str) -> str:
 def test_someone_who_asked_is_told_of_the_next_assembly_in_their_language_once(runtime, person, organizing, lang):
     awa = person(AWA, lang)
     awa.converse("3", GAO)  # no assembly at Gao yet
-    assert awa.send("1") == prompt(runtime, lang, "assembly", "noted")
+    assert awa.send("1") == last_reply(runtime, lang, runtime.conversations.flows.state("assembly", "noted").prompt)
 
     assembly_id, sends = organizing.create(site="gao", place="Place du marché")
 
@@ -65,7 +65,7 @@ def test_someone_who_asked_is_told_of_the_next_assembly_in_their_language_once(r
     assert listing.splitlines()[1].startswith(as_in(listing, f"1 {TITLES[lang]}, "))
     signed = awa.converse("1", "1")
     reference = reference_of(runtime, AWA, assembly_id)
-    assert signed == expected(
+    assert signed == last_reply(
         runtime,
         lang,
         texts.SIGNED_UP,
@@ -114,7 +114,7 @@ def test_a_full_assembly_puts_the_next_person_on_its_waiting_list_and_says_so(ru
     waiting = bakary.send("1")
 
     reference = reference_of(runtime, BAKARY, assembly_id)
-    assert waiting == expected(
+    assert waiting == last_reply(
         runtime, "bm", texts.WAITING, title=TITLES["bm"], when=when(runtime, assembly_id), reference=reference
     )
     assert signups(runtime, assembly_id) == {
@@ -136,7 +136,7 @@ def test_cancel_frees_the_place_and_the_first_person_waiting_is_told_they_have_i
 
     answer = awa.send("ANNULER")
 
-    assert answer == expected(
+    assert answer == last_reply(
         runtime, "fr", texts.SIGNUP_CANCELLED, title=TITLES["fr"], when=starts_at, reference=awa_reference
     )
     assert list(signups(runtime, assembly_id).values()) == [
@@ -153,10 +153,11 @@ def test_cancel_frees_the_place_and_the_first_person_waiting_is_told_they_have_i
     assert texts_to(runtime, FANTA) == []
 
     # Her follow-up now says so; the cancel keyword a second time has nothing left to give up.
-    assert awa.converse("5", "1") == prompt(
-        runtime, "fr", "followup", "status", reference=awa_reference, status=SIGNUP_STATUS["cancelled"]
+    status = runtime.conversations.flows.state("followup", "status").prompt
+    assert awa.converse("5", "1") == last_reply(
+        runtime, "fr", status, reference=awa_reference, status=SIGNUP_STATUS["cancelled"]
     )
-    assert awa.send("ANNULER") == runtime.catalogues.text("fr", texts.NOTHING_TO_CANCEL)
+    assert awa.send("ANNULER") == last_reply(runtime, "fr", texts.NOTHING_TO_CANCEL)
 
     # The place given is one she can give up too, in Bambara, with the Bambara keyword.
     bakary_word = runtime.catalogues.text("bm", CANCEL_KEYWORDS).split(",")[0]
@@ -173,7 +174,7 @@ def test_the_cancel_keyword_long_after_the_last_text_gives_nothing_up(runtime, p
     with runtime.database() as db, db.begin():  # signed up two days ago, and not told anything since
         db.execute(update(Signup).values(told_at=utcnow().replace(year=utcnow().year - 1)))
 
-    assert awa.send("CANCEL") == expected(runtime, lang, texts.NOTHING_TO_CANCEL)
+    assert awa.send("CANCEL") == last_reply(runtime, lang, texts.NOTHING_TO_CANCEL)
     assert [status for status, _ in signups(runtime, assembly_id).values()] == ["confirmed"]
     listing = awa.send("3")
     assert listing.startswith(as_in(listing, prompt(runtime, lang, "assembly", "pick")))  # parked: "send 3" works
@@ -181,7 +182,7 @@ def test_the_cancel_keyword_long_after_the_last_text_gives_nothing_up(runtime, p
 
 def test_someone_without_a_sign_up_who_sends_cancel_is_helped(runtime, person):
     awa = person(AWA, "fr")
-    assert awa.send("Annuler") == runtime.catalogues.text("fr", texts.NOTHING_TO_CANCEL)
+    assert awa.send("Annuler") == last_reply(runtime, "fr", texts.NOTHING_TO_CANCEL)
 
 
 @BOTH
@@ -196,14 +197,15 @@ def test_signed_up_already_the_list_offers_to_give_the_place_up(runtime, person,
     assert already.startswith(as_in(already, told))
     gave_up = awa.send("1")
 
-    assert gave_up == expected(
+    assert gave_up == last_reply(
         runtime, lang, texts.SIGNUP_CANCELLED, title=TITLES[lang], when=when(runtime, assembly_id), reference=reference
     )
     assert [status for status, _ in signups(runtime, assembly_id).values()] == ["cancelled"]
     # Given up, the assembly is theirs to sign up for again, with the same reference.
     again = sign_up(awa)
     how_to_cancel = runtime.catalogues.text(lang, texts.SIGNED_UP).rsplit(". ", 1)[-1]
-    assert again.endswith(as_in(again, f"{reference}. {how_to_cancel}"))
+    way_back = runtime.catalogues.text(lang, WAY_BACK)
+    assert again.endswith(as_in(again, f"{reference}. {how_to_cancel}\n{way_back}"))
     assert [status for status, _ in signups(runtime, assembly_id).values()] == ["confirmed"]
 
 

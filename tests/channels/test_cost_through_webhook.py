@@ -40,9 +40,11 @@ def test_a_first_then_a_returning_complaint_cost_what_the_report_says_within_bud
 
     first = parts_sent(phone, SCRIPTS["first_complaint"], lang, runtime.catalogues.languages)
     returning = parts_sent(phone, SCRIPTS["returning_complaint"], lang, runtime.catalogues.languages)
+    written = parts_sent(phone, SCRIPTS["written_complaint"], lang, runtime.catalogues.languages)
 
-    assert count(runtime, Feedback) == 2  # both complaints recorded: the scripts went all the way
+    assert count(runtime, Feedback) == 3  # every complaint recorded: the scripts went all the way
     assert first <= 9
-    assert returning <= 5
+    assert returning <= 5 and written <= 5
     assert first == walk(SCRIPTS["first_complaint"], lang, data).parts("auto")
     assert returning == walk(SCRIPTS["returning_complaint"], lang, data).parts("auto")
+    assert written == walk(SCRIPTS["written_complaint"], lang, data).parts("auto")

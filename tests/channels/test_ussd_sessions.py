@@ -95,7 +95,7 @@ def test_every_french_screen_fits_even_after_a_wrong_key(twilio, client, runtime
         pages.append(body(session.press("98")))
     assert screen(runtime, "fr", "welcome", "consent").split("\n")[0] in "\n".join(pages)
     session.press("1")  # accepted, from whichever page
-    assert "Envoyez le numéro de votre choix" in session.answer
+    assert "Envoyez un numéro" in session.answer
 
     wrong_menu = session.press("7")
     assert wrong_menu.startswith("CON Répondez avec un des numéros")

@@ -50,13 +50,13 @@ def test_the_site_is_remembered_for_the_next_submission(phone):
 
 def test_after_a_confirmation_the_next_number_answers_the_main_menu(phone):
     confirmation = phone.converse(*ONBOARD_FR, "1", "1", "1", "Pas de bâche")
-    assert confirmation.endswith("Pour la suivre, envoyez 5.")
+    assert confirmation.endswith("Pour la suivre, envoyez 5.\n0 Menu")
     assert phone.send("5").startswith("Envoyez votre référence")  # as the confirmation said
 
 
 def test_a_thank_you_after_a_confirmation_gets_the_menu_without_a_hint(phone):
     phone.converse(*ONBOARD_FR, "1", "1", "1", "Pas de bâche")
-    assert phone.send("Merci beaucoup").startswith("Envoyez le numéro de votre choix")
+    assert phone.send("Merci beaucoup").startswith("Envoyez un numéro")
 
 
 def test_menu_returns_to_the_main_menu_from_anywhere(phone):
@@ -113,7 +113,7 @@ def test_the_conversation_expires_after_inactivity(phone, runtime, settings):
         assert timedelta(seconds=settings.session_ttl_seconds - 60) < left <= timedelta(seconds=1800)
         state.expires_at = utcnow() - timedelta(seconds=1)  # 30 minutes later
     reply = phone.send("bonjour")
-    assert "Envoyez le numéro de votre choix" in reply and "Bienvenue" not in reply
+    assert "Envoyez un numéro" in reply and "Bienvenue" not in reply
 
 
 def test_stop_silences_the_number_until_start(phone):
@@ -121,7 +121,7 @@ def test_stop_silences_the_number_until_start(phone):
     assert "ne recevrez plus" in phone.send("ARRET")
     assert phone.send("1") == ""
     reply = phone.send("start")
-    assert "Bon retour" in reply and "Envoyez le numéro de votre choix" in reply
+    assert "Bon retour" in reply and "Envoyez un numéro" in reply
 
 
 def test_whatsapp_and_sms_are_the_same_person(make_phone, runtime):

@@ -17,7 +17,7 @@ import pytest
 from bot.engine.actions import OPT_IN, OPT_OUT, ActionSpec, Registry
 from bot.engine.flow import FlowSet, Text, load_flows
 from bot.engine.interpreter import MAX_HOPS, Action, Choice, Context, Reply, Turn, question, start, step
-from bot.engine.texts import EMPTY_TEXT_HINT, HELP, INVALID_CHOICE_HINT, OPTED_IN, OPTED_OUT
+from bot.engine.texts import EMPTY_TEXT_HINT, HELP, INVALID_CHOICE_HINT, OPTED_IN, OPTED_OUT, WAY_BACK
 
 # What these flows may name. `remember` tells the rest of the turn a fact (`favourite`, from the saved
 # `colour`); `agree` gives consent, as accepting a notice does.
@@ -96,8 +96,8 @@ def at(flow: str, state: str, **variables) -> dict:
 
 
 def prompts(turn: Turn) -> list[str]:
-    """The msgids of the turn's replies, in order."""
-    return [reply.prompt.msgid for reply in turn.replies]
+    """The msgids of the turn's replies, in order; the way back under a last message aside (specified on its own)."""
+    return [reply.prompt.msgid for reply in turn.replies if not reply.way_back]
 
 
 def actions(turn: Turn) -> list[tuple[str, str | None]]:
@@ -706,6 +706,20 @@ def test_the_end_of_a_flow_parks_at_the_main_menu_without_showing_it(tmp_path):
 
     assert prompts(turn) == ["Thank you."]
     assert turn.position == {"flow": "main", "state": "menu", "vars": {}, "parked": True}
+
+
+def test_the_last_message_of_a_flow_shows_the_way_back_to_the_menu_and_a_question_does_not(tmp_path):
+    flows = load(tmp_path, shop=WORDS)
+
+    ended = step(flows, at("shop", "words", fruit="pear"), context(), "Two kilos")
+    asked = step(flows, MAIN_MENU, context(), "1")
+
+    assert [(reply.prompt, reply.way_back) for reply in ended.replies] == [
+        (Text("shop.thanks", "Thank you."), False),
+        (WAY_BACK, True),
+    ]
+    assert not any(reply.way_back for reply in asked.replies)
+    assert step(flows, ended.position, context(), "0") == start(flows, context())  # 0 is no option: the menu
 
 
 def test_an_answer_with_nowhere_to_go_ends_the_flow(tmp_path):

@@ -33,13 +33,13 @@ REFUSED = {
 }
 MAIN_MENU = {
     "fr": (
-        "Envoyez le numéro de votre choix :\n"
+        "Envoyez un numéro :\n"
         "1 Signaler un problème\n"
         "2 Dire un besoin\n"
         "3 Assemblée citoyenne\n"
         "4 Signalement confidentiel\n"
         "5 Suivre une référence\n"
-        "6 Langue/site"
+        "6 Langue et site"
     ),
     "bm": (
         "Aw ka sugandili nimɔrɔ ci:\n"
@@ -90,7 +90,14 @@ NEED_CATEGORIES = {
         "5 Lakana\n6 Sɛbɛnw\n7 Kalan\n8 Baara ni sɔrɔ\n9 Wɛrɛ"
     ),
 }
-BACK_TO_MENU = {"fr": "0 Menu", "bm": "0 Segin"}  # the way back a text question offers
+BACK_TO_MENU = {"fr": "0 Menu", "bm": "0 Segin"}  # the way back a text question, or a last message, offers
+
+
+def ended(lang: str, text: str) -> str:
+    """A conversation's last message as the person reads it: `text`, then the way back to the menu."""
+    return f"{text}\n{BACK_TO_MENU[lang]}"
+
+
 COMPLAINT_DESCRIPTION = {
     "fr": "Décrivez le problème en quelques mots.\n0 Menu",
     "bm": "Aw ye gɛlɛya ɲɛfɔ kuma dama dɔ la.\n0 Segin",
@@ -102,12 +109,12 @@ WHAT_IS_IT = {
     "bm": "Aw ni ce. O ye:\n1 Gɛlɛya dɔ\n2 Mago dɔ\n3 Gundo kunnafoni\n0 Segin",
 }
 COMPLAINT_DONE = {
-    "fr": "Merci, votre plainte est enregistrée. Référence : {}. Pour la suivre, envoyez 5.",
-    "bm": "Aw ni ce, aw ka gɛlɛya sɛbɛnna. Nimɔrɔ: {}. Ka a kibaru ɲini, aw ye 5 ci.",
+    "fr": "Merci, votre plainte est enregistrée. Référence : {}. Pour la suivre, envoyez 5.\n0 Menu",
+    "bm": "Aw ni ce, aw ka gɛlɛya sɛbɛnna. Nimɔrɔ: {}. Ka a kibaru ɲini, aw ye 5 ci.\n0 Segin",
 }
 NEED_DONE = {
-    "fr": "Merci, votre besoin est enregistré. Référence : {}. Pour le suivre, envoyez 5.",
-    "bm": "Aw ni ce, aw mago sɛbɛnna. Nimɔrɔ: {}. Ka a kibaru ɲini, aw ye 5 ci.",
+    "fr": "Merci, votre besoin est enregistré. Référence : {}. Pour le suivre, envoyez 5.\n0 Menu",
+    "bm": "Aw ni ce, aw mago sɛbɛnna. Nimɔrɔ: {}. Ka a kibaru ɲini, aw ye 5 ci.\n0 Segin",
 }
 PICK_A_NUMBER = {"fr": "Répondez avec un des numéros, svp.", "bm": "Aw ye nimɔrɔ dɔ ci, a ɲɛsinnen."}
 WRITE_IN_WORDS = {"fr": "Écrivez votre message en mots, svp.", "bm": "Aw ye aw ka cikan sɛbɛn kumaw la."}
@@ -176,8 +183,8 @@ NONE_COMING = {
     "bm": ("Lajɛ si ma labɛn aw ka sigida la fɔlɔ. Aw b'a fɛ an ka lajɛ nata kibaru di aw ma wa?" + YES_NO["bm"]),
 }
 NOTED = {
-    "fr": "C'est noté : nous vous écrirons quand la prochaine assemblée sera annoncée.",
-    "bm": "A sɛbɛnna: ni lajɛ nata fɔra, an bɛna cikan ci aw ma.",
+    "fr": "C'est noté : nous vous écrirons quand la prochaine assemblée sera annoncée.\n0 Menu",
+    "bm": "A sɛbɛnna: ni lajɛ nata fɔra, an bɛna cikan ci aw ma.\n0 Segin",
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -275,7 +282,7 @@ class Screens:
 
     def signed(self, lang: str, outcome: Filled) -> str:
         """The end of a sign-up: what it did (signed up, or on the waiting list), with the assembly and reference."""
-        return self.filled(lang, outcome)
+        return ended(lang, self.filled(lang, outcome))
 
     def filled(self, lang: str, text: Filled) -> str:
         """A text with its own values, as the person reads it in `lang` (dates written out)."""
@@ -296,4 +303,4 @@ class Screens:
 
     def status(self, lang: str, reference: str, status: Text) -> str:
         """The follow-up's answer: the reference, then what became of it, in the person's language."""
-        return STATUS_REPLY[lang].format(reference, self.text(lang, status))
+        return ended(lang, STATUS_REPLY[lang].format(reference, self.text(lang, status)))

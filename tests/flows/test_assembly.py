@@ -27,6 +27,7 @@ from tests.flows.screens import (
     SIGNUP_REFERENCE,
     SITE_MENU,
     WAITING,
+    ended,
     written,
 )
 
@@ -155,7 +156,7 @@ def test_an_assembly_the_person_is_signed_up_for_can_be_given_up_from_the_list(p
     person.send("3")
 
     said = person.send("1", cancelled=CANCELLED_FROM_MENU)
-    assert said == screen.filled(lang, CANCELLED_FROM_MENU)
+    assert said == ended(lang, screen.filled(lang, CANCELLED_FROM_MENU))
     assert person.actions == ["cancel_signup"]
     assert person.action("cancel_signup").values["assembly"] == "13"  # that assembly, not another
     assert person.position == PARKED
@@ -266,4 +267,4 @@ def test_the_sign_up_reply_leaves_its_placeholders_visible_if_nothing_was_passed
     person.send("3")
     person.send("1")
 
-    assert person.send("1") == "{signup}"  # what the sign-up did, with the assembly: the action passes it
+    assert person.send("1") == "{signup}\n0 Menu"  # what the sign-up did, with the assembly: the action passes it

@@ -18,6 +18,7 @@ from tests.flows.screens import (
     REFERENCE,
     SAFETY,
     WRITE_IN_WORDS,
+    ended,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -36,7 +37,7 @@ def test_a_confidential_report_asks_what_happened_details_and_call_back_then_rea
     assert chat.person.waiting_at == "confidential.callback"
     assert chat.actions == []  # nothing leaves the phone before the last answer
 
-    assert chat.send("1", reference=REFERENCE) == CONFIDENTIAL_DONE[lang].format(REFERENCE)
+    assert chat.send("1", reference=REFERENCE) == ended(lang, CONFIDENTIAL_DONE[lang].format(REFERENCE))
     assert [(a.name, a.arg) for a in chat.actions] == [("submit", "confidential")]
     values = chat.actions[0].values
     assert {key: values.get(key) for key in ("category", "text", "callback", "language")} == {
@@ -71,7 +72,7 @@ def test_zero_goes_on_without_saying_more_and_no_call_back_is_kept(phone, lang):
 
     assert chat.send("0") == CALLBACK[lang]
     assert chat.person.position["vars"]["text"] == ""
-    assert chat.send("3", reference=REFERENCE) == CONFIDENTIAL_DONE[lang].format(REFERENCE)
+    assert chat.send("3", reference=REFERENCE) == ended(lang, CONFIDENTIAL_DONE[lang].format(REFERENCE))
 
     assert [(a.name, a.arg) for a in chat.actions] == [("submit", "confidential")]
     values = chat.actions[0].values
@@ -91,7 +92,7 @@ def test_a_call_back_elsewhere_asks_how_and_keeps_the_answer_as_call_back_detail
     assert chat.actions == []
 
     said = chat.send(" 76 12 34 56, après 18h ", reference=REFERENCE)
-    assert said == CONFIDENTIAL_DONE[lang].format(REFERENCE)
+    assert said == ended(lang, CONFIDENTIAL_DONE[lang].format(REFERENCE))
     assert [(a.name, a.arg) for a in chat.actions] == [("submit", "confidential")]
     values = chat.actions[0].values
     assert {key: values.get(key) for key in ("category", "text", "callback", "callback_details")} == {
@@ -167,7 +168,7 @@ def test_a_configured_safety_line_is_offered_after_the_reference_and_nowhere_els
     said = [chat.send("4"), chat.send("1"), chat.send("0")]
     said += [chat.send(answer, reference=REFERENCE) for answer in callback]
 
-    assert said[-1] == CONFIDENTIAL_DONE[lang].format(REFERENCE) + "\n" + SAFETY[lang].format(HOTLINE)
+    assert said[-1] == ended(lang, CONFIDENTIAL_DONE[lang].format(REFERENCE) + "\n" + SAFETY[lang].format(HOTLINE))
     assert said[:3] == [screen.confidential_what(lang), CONFIDENTIAL_DETAILS[lang], CALLBACK[lang]]
     assert [(a.name, a.arg) for a in chat.actions] == [("submit", "confidential")]
     assert chat.person.position == PARKED
@@ -183,5 +184,5 @@ def test_without_a_safety_line_nothing_of_it_shows(phone, lang):
     chat.send("2")
     chat.send("0")
 
-    assert chat.send("1", reference=REFERENCE) == CONFIDENTIAL_DONE[lang].format(REFERENCE)
+    assert chat.send("1", reference=REFERENCE) == ended(lang, CONFIDENTIAL_DONE[lang].format(REFERENCE))
     assert chat.person.position == PARKED

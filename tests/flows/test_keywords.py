@@ -25,6 +25,7 @@ from tests.flows.screens import (
     SIGNUP_REFERENCE,
     SITE_MENU,
     WELCOME_BACK,
+    ended,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -297,7 +298,7 @@ def test_cancel_from_anywhere_gives_up_a_place_and_waits_at_the_main_menu(phone,
 
     assert person.actions == ["cancel_signup"]
     assert "assembly" not in person.action("cancel_signup").values  # the one last told of, not one chosen
-    assert said == person.catalogues.fill(lang, CANCELLED_FROM_MENU.text, CANCELLED_FROM_MENU.params)
+    assert said == ended(lang, person.catalogues.fill(lang, CANCELLED_FROM_MENU.text, CANCELLED_FROM_MENU.params))
     assert person.waiting_at == "main.menu" and person.position.get("parked")
 
 

@@ -29,7 +29,7 @@ def test_the_main_menu_offers_six_numbered_choices(phone):
     person.send("1")
     lines = person.send("1").splitlines()
 
-    assert lines[1] == "Envoyez le numéro de votre choix :"
+    assert lines[1] == "Envoyez un numéro :"
     assert [line.split(" ", 1)[0] for line in lines[2:]] == ["1", "2", "3", "4", "5", "6"]
 
 
