@@ -8,6 +8,7 @@ tests/flows/people.py (the phone, the sites and assemblies, returning and known 
 import pytest
 
 from bot.engine.interpreter import Context
+from bot.journeys import NEW
 from tests.flows import deployment
 from tests.flows.people import ASSEMBLIES, SITES, Phone
 from tests.flows.screens import LINE, Screens
@@ -23,16 +24,9 @@ def make_context(catalogues):
     def make(choices=None, **facts) -> Context:
         """`choices` replaces data menus by name, e.g. {"assemblies": ()} for a site with none planned."""
         return Context(
-            facts={
-                "language": None,
-                "consent": False,
-                "site": None,
-                "site_name": None,
-                "site_confirmed": False,
-                "opted_out": False,
-                **LINE.facts(),  # who runs the line, what a message costs (bot/line.py)
-                **facts,
-            },
+            # What baro knows of someone who never wrote, as the journeys start from it; then the line's own
+            # facts (who runs it, what a message costs: bot/line.py).
+            facts={**NEW, **LINE.facts(), **facts},
             choices={
                 "sites": SITES,
                 "languages": catalogues.language_choices(),
