@@ -76,7 +76,9 @@ def test_a_case_with_a_long_history_is_light_acts_first_and_counts_the_reply(
     box.fill("Une équipe passe demain à 9 h.")
     assert not page.locator("#reply-blanks").is_visible()
     page.get_by_role("button", name="Envoyer").click()
-    assert page.get_by_text("Réponse en cours d'envoi.").is_visible()
+    sent = page.get_by_text("Réponse en cours d'envoi.")
+    sent.wait_for()  # the page after the post, however long a loaded machine takes to serve it
+    assert sent.is_visible()
     row = page.locator("section[aria-labelledby=h-exchange] tr", has_text="Une équipe passe demain")
     assert re.search(rf"{reference} : Une équipe passe demain à 9 h\.", row.inner_text())
     assert "1 SMS" in row.inner_text()

@@ -103,7 +103,9 @@ def reserve_in_a_process(redis_url: str, prefix: str, count: int) -> list[int]:
 
 
 def test_processes_never_share_a_slot(redis_url, prefix):
-    with multiprocessing.get_context("fork").Pool(2) as pool:
+    # Spawned, not forked: a fork from this process (xdist's threads, a live server's) can inherit a lock held at
+    # that instant and wait on it forever, as a CI run on PostgreSQL once did here.
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
         results = pool.starmap(reserve_in_a_process, [(redis_url, prefix, 20)] * 2)
     slots = [slot for result in results for slot in result]
     assert len(slots) == 40
