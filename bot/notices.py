@@ -30,3 +30,9 @@ REPLY = N_("reply", "{reference}: {text}")
 # Translators: sent to the person when staff refer their case to a partner organisation; {reference} is the case's
 # reference, {partner} the organisation's name (as written in the directory). Keep it short: it is an SMS.
 REFERRED = N_("referral", "{reference}: your case was passed to {partner}, who can help you.")
+
+# Translators: sent to the person when a voice note or photo they sent turned out too large to keep (it is
+# fetched after the conversation went on). Keep it short: it is an SMS.
+FILE_TOO_LARGE = N_(
+    "media", "The file you sent is too large for us to keep. Send a shorter voice note or a smaller photo."
+)

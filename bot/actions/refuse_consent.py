@@ -1,12 +1,14 @@
 """`refuse_consent`: keep the refusal itself and nothing else about the person."""
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.actions.base import ActionContext, ActionUnit
 from bot.engine.actions import ActionSpec
 from bot.engine.interpreter import Action
-from bot.models import Message, utcnow
-from bot.vocabulary import Consent, Direction
+from bot.models import Attachment, Message, utcnow
+from bot.vocabulary import AttachmentStatus, Consent, Direction
+
+ERASED = "erased"  # why a file is gone, as the case page says
 
 
 def refuse_consent(context: ActionContext, action: Action) -> None:
@@ -18,6 +20,14 @@ def refuse_consent(context: ActionContext, action: Action) -> None:
         update(Message)
         .where(Message.contact_id == contact.id, Message.direction == Direction.IN)
         .values(text=None, text_encrypted=None, media=None, redacted=True)
+    )
+    # Their files too: erased here, and those still at Twilio deleted there unread by the fetch job (its URL kept).
+    sent = select(Message.id).where(Message.contact_id == contact.id, Message.direction == Direction.IN)
+    context.db.execute(
+        update(Attachment)
+        .where(Attachment.message_id.in_(sent))
+        .values(status=AttachmentStatus.REFUSED, error=ERASED, content_encrypted=None, size=None)
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -23,7 +23,7 @@ from bot.cases.access import may_reveal_phone, may_see, organizes, sites_of
 from bot.cases.duplicates import Link
 from bot.cases.lifecycle import Desk, Refused
 from bot.cases.queries import feedback_by_reference
-from bot.cases.view import CaseView, Line, canned_text, canned_title, case_view, history
+from bot.cases.view import CaseView, File, Line, canned_text, canned_title, case_view, history, readable_file
 from bot.handover import AfterCommit
 from bot.models import CannedReply, Feedback, Signup, StaffUser
 
@@ -31,7 +31,7 @@ from bot.models import CannedReply, Feedback, Signup, StaffUser
 from bot.outbound.gsm7 import _FOLDS, GSM7_BASIC, GSM7_EXTENDED, SmsCost, cost
 from bot.phones import mask
 from bot.runtime import Runtime
-from bot.vocabulary import CATEGORIES, DONE, N_, Callback, CaseStatus, Channel, Kind, MessageStatus
+from bot.vocabulary import CATEGORIES, DONE, N_, AttachmentStatus, Callback, CaseStatus, Channel, Kind, MessageStatus
 from bot.web.deps import FormDep, StaffPage, StaffPageDep
 from bot.web.pages import flash, labeller
 from bot.whole_numbers import record_id
@@ -75,7 +75,20 @@ def _when(value: datetime | None, tz: ZoneInfo) -> dict | None:
     return {"iso": local.isoformat(timespec="seconds"), "text": local.strftime("%Y-%m-%d %H:%M")}
 
 
-def _line(line: Line, tz: ZoneInfo, _, label) -> dict:
+def _file(file: File, reference: str, label) -> dict:
+    """A file the person sent, as the page shows it: played or shown once stored, else its state and why."""
+    return {
+        "kind": file.kind,
+        "label": label("attachment_kind", file.kind),
+        "url": f"/admin/cases/{reference}/files/{file.id}" if file.status == AttachmentStatus.STORED else None,
+        "content_type": file.content_type,
+        "seconds": file.seconds,
+        "status": label("attachment_status", file.status),
+        "error": file.error,
+    }
+
+
+def _line(line: Line, tz: ZoneInfo, _, label, reference: str) -> dict:
     row = {
         "incoming": line.incoming,
         "when": _when(line.created_at, tz),
@@ -83,6 +96,7 @@ def _line(line: Line, tz: ZoneInfo, _, label) -> dict:
         "text": line.text,
         "redacted": line.redacted,
         "media": line.media,
+        "files": [_file(file, reference, label) for file in line.files] if not line.redacted else [],
         "this_case": line.this_case,
         "by": line.by,
         "cost": _cost(line.cost, _) if line.cost else None,
@@ -241,7 +255,7 @@ def _page(page: StaffPage, feedback: Feedback, *, revealed: str | None = None, c
         "reply_language_name": catalogues.language_name(lang),
         "due": view.due if feedback.status not in DONE else None,
         "exchange": {
-            "messages": [_line(line, tz, _, label) for line in view.exchange.lines],
+            "messages": [_line(line, tz, _, label, feedback.reference) for line in view.exchange.lines],
             "more": view.exchange.more,
         },
         "others": {"links": [_link(link, tz) for link in view.others.links], "total": view.others.total},
@@ -258,6 +272,7 @@ def _page(page: StaffPage, feedback: Feedback, *, revealed: str | None = None, c
             for e in view.events
         ],
         "trail_hidden": view.events_hidden,
+        "files": [_file(file, feedback.reference, label) for file in view.files],
     }
     return page.render("case.html", **context)
 
@@ -296,7 +311,7 @@ def history_page(reference: str, page: StaffPageDep, before: str | None = None) 
         "case_history.html",
         case=feedback,
         error=None,
-        messages=[_line(line, tz, _, label) for line in found.lines],
+        messages=[_line(line, tz, _, label, feedback.reference) for line in found.lines],
         older=found.older,
         paged=before is not None,
         person_language=_desk(page.runtime).language(feedback),
@@ -311,6 +326,22 @@ def case_page(reference: str, page: StaffPageDep, canned: str | None = None) -> 
     lifecycle.record_reads(page.db, [feedback], page.user, lifecycle.READ_ON_PAGE)
     page.db.commit()
     return _page(page, feedback, canned=canned)
+
+
+@router.get("/{reference}/files/{file_id}")
+def case_file(reference: str, file_id: str, page: StaffPageDep) -> Response:
+    """A file the person sent (a voice note, a photo, a call's recording), decrypted for who may read its message:
+    the same rules as the text, each read of a confidential report in its trail, never kept in a cache."""
+    feedback = feedback_by_reference(page.db, page.user, reference)
+    wanted = record_id(file_id)
+    found = readable_file(page.db, page.user, feedback, wanted) if feedback is not None and wanted else None
+    if found is None:
+        return _missing(page)
+    content = page.runtime.vault.decrypt_bytes(found.content_encrypted)
+    lifecycle.record_reads(page.db, [feedback], page.user, lifecycle.READ_ON_PAGE)
+    page.db.commit()
+    headers = {"Cache-Control": "no-store", "Content-Disposition": "inline", "X-Content-Type-Options": "nosniff"}
+    return Response(content, media_type=found.content_type, headers=headers)
 
 
 # --- actions ---------------------------------------------------------------------------------------

@@ -25,9 +25,10 @@ from bot.cases.queries import (
 from bot.cases.referrals import latest_referrals, status_at
 from bot.cases.sealed import tags_of
 from bot.cases.targets import is_overdue
-from bot.models import Feedback, Referral, StaffUser, utcnow
+from bot.media.files import files_of
+from bot.models import Attachment, Feedback, Referral, StaffUser, utcnow
 from bot.vault import Vault
-from bot.vocabulary import CaseStatus, Channel, Kind, ReferralStatus
+from bot.vocabulary import AttachmentKind, AttachmentStatus, CaseStatus, Channel, Kind, ReferralStatus
 from bot.web.deps import ApiUserDep, DbDep, RuntimeDep
 from bot.whole_numbers import whole_number
 
@@ -40,6 +41,15 @@ class ReferralItem(BaseModel):
     partner: str = Field(description="The partner's name, as in the directory.")
     status: str = Field(description=ReferralStatus.described())
     at: datetime = Field(description="When the referral reached this status (ISO 8601, UTC).")
+
+
+class AttachmentItem(BaseModel):
+    """A file the person sent with the submission: a voice note, a photo, a call's recording."""
+
+    kind: str = Field(description=AttachmentKind.described())
+    content_type: str = Field(description="Its type, e.g. `audio/ogg`, `image/jpeg`.")
+    seconds: int | None = Field(description="A recording's length, when the provider gave it.")
+    status: str = Field(description=AttachmentStatus.described() + " (stored: on the case page, encrypted at rest).")
 
 
 class FeedbackItem(BaseModel):
@@ -68,6 +78,7 @@ class FeedbackItem(BaseModel):
     )
     overdue: bool = Field(description="Whether `respond_by` has passed.")
     referral: ReferralItem | None = Field(description="Its latest referral to a partner; null if never referred.")
+    attachments: list[AttachmentItem] = Field(description="The files sent with it (never their content).")
 
 
 class FeedbackPage(BaseModel):
@@ -81,7 +92,9 @@ class Problem(BaseModel):
     detail: str
 
 
-def _item(vault: Vault, user: StaffUser, feedback: Feedback, referral: Referral | None) -> FeedbackItem:
+def _item(
+    vault: Vault, user: StaffUser, feedback: Feedback, referral: Referral | None, files: list[Attachment]
+) -> FeedbackItem:
     return FeedbackItem(
         reference=feedback.reference,
         created_at=feedback.created_at,
@@ -101,6 +114,9 @@ def _item(vault: Vault, user: StaffUser, feedback: Feedback, referral: Referral 
         referral=ReferralItem(partner=referral.partner.name, status=referral.status, at=status_at(referral))
         if referral
         else None,
+        attachments=[
+            AttachmentItem(kind=f.kind, content_type=f.content_type, seconds=f.seconds, status=f.status) for f in files
+        ],
     )
 
 
@@ -141,7 +157,8 @@ def list_feedback(
     except InvalidFilter as invalid:
         raise HTTPException(status_code=400, detail=str(invalid)) from None
     referrals = latest_referrals(db, [item.id for item in page.items])
-    items = [_item(runtime.vault, user, item, referrals.get(item.id)) for item in page.items]
+    files = files_of(db, [item.id for item in page.items])
+    items = [_item(runtime.vault, user, item, referrals.get(item.id), files.get(item.id, [])) for item in page.items]
     record_reads(db, page.items, user, READ_THROUGH_API)
     db.commit()
     return FeedbackPage(items=items, next=page.next)
@@ -168,7 +185,8 @@ def get_feedback(reference: str, user: ApiUserDep, db: DbDep, runtime: RuntimeDe
     feedback = feedback_by_reference(db, user, reference)
     if feedback is None:
         raise HTTPException(status_code=404, detail="no such reference")
-    item = _item(runtime.vault, user, feedback, latest_referrals(db, [feedback.id]).get(feedback.id))
+    files = files_of(db, [feedback.id]).get(feedback.id, [])
+    item = _item(runtime.vault, user, feedback, latest_referrals(db, [feedback.id]).get(feedback.id), files)
     record_reads(db, [feedback], user, READ_THROUGH_API)
     db.commit()
     return item

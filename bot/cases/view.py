@@ -21,10 +21,22 @@ from bot.cases.access import desk_staff, may_reveal_phone, may_see, reads_confid
 from bot.cases.deadlines import Countdown, countdown
 from bot.cases.duplicates import Link, duplicates_of, original_of
 from bot.cases.sealed import outcome_of, tags_of, unseal
-from bot.models import CannedReply, CaseEvent, CaseNote, Contact, Feedback, Message, Site, StaffUser, utcnow
+from bot.media.files import attachments_of, files_of
+from bot.models import (
+    Attachment,
+    CannedReply,
+    CaseEvent,
+    CaseNote,
+    Contact,
+    Feedback,
+    Message,
+    Site,
+    StaffUser,
+    utcnow,
+)
 from bot.outbound.gsm7 import SmsCost, cost
 from bot.vault import Vault
-from bot.vocabulary import Channel, Direction, MessageStatus
+from bot.vocabulary import AttachmentStatus, Channel, Direction, MessageStatus
 
 # What one page shows at most, so that it stays under 100 KB whatever the history: a reply is at most
 # 480 characters, a note 4,000.
@@ -34,6 +46,18 @@ HISTORY_PAGE_CHARS = 40_000  # or fewer, so that a page of long WhatsApp texts s
 OTHER_CASES_SHOWN = 20
 NOTES_SHOWN = 15
 EVENTS_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class File:
+    """A file the person sent with a message (bot.media): played or shown once stored, else its state."""
+
+    id: int
+    kind: str  # bot.vocabulary.AttachmentKind
+    content_type: str
+    seconds: int | None
+    status: str  # bot.vocabulary.AttachmentStatus
+    error: str | None
 
 
 @dataclass(frozen=True)
@@ -53,6 +77,7 @@ class Line:
     unreachable: bool  # the person opted out or refused consent: it will never go out
     error: str | None
     cost: SmsCost | None  # what an outgoing SMS costs: characters, encoding, parts
+    files: tuple[File, ...] = ()  # the files the person sent with it
 
 
 @dataclass(frozen=True)
@@ -126,6 +151,7 @@ class CaseView:
     events_hidden: int
     site_names: dict[str, str]
     canned_replies: list[CannedReply]
+    files: list[File]  # what the person sent in the conversation that led to it (a spoken description, a photo)
 
 
 def decrypted(vault: Vault, token: str | None) -> str | None:
@@ -149,7 +175,14 @@ def _staff_texts(db: Session, feedback_ids: list[int]) -> dict[int, tuple[int, s
     }
 
 
-def _line(message: Message, vault: Vault, opening: int | None, by: dict[int, str], unreachable: bool) -> Line:
+def _line(
+    message: Message,
+    vault: Vault,
+    opening: int | None,
+    by: dict[int, str],
+    unreachable: bool,
+    files: list[Attachment] | None = None,
+) -> Line:
     outgoing = message.direction == Direction.OUT
     text = (decrypted(vault, message.text_encrypted) if message.confidential else message.text) or ""
     return Line(
@@ -170,7 +203,24 @@ def _line(message: Message, vault: Vault, opening: int | None, by: dict[int, str
         error=message.error_code,
         # Stored as it was sent (already folded to the channel's alphabet), so its cost is the one paid.
         cost=cost(text) if outgoing and message.channel == Channel.SMS and not message.redacted else None,
+        files=tuple(_file(f) for f in files or ()),
     )
+
+
+def _file(attachment: Attachment) -> File:
+    a = attachment
+    return File(a.id, a.kind, a.content_type, a.seconds, a.status, a.error)
+
+
+def case_files(db: Session, user: StaffUser, feedback: Feedback) -> list[Attachment]:
+    """The files tied to the case that `user` may read: a sealed message's only for who reads confidential reports."""
+    files = files_of(db, [feedback.id]).get(feedback.id, [])
+    if reads_confidential(user) or not files:
+        return files
+    sealed = set(
+        db.scalars(select(Message.id).where(Message.id.in_([f.message_id for f in files]), Message.confidential))
+    )
+    return [f for f in files if f.message_id not in sealed]
 
 
 def _unreachable(contact: Contact) -> bool:
@@ -191,8 +241,11 @@ def exchange(db: Session, user: StaffUser, feedback: Feedback, vault: Vault, eve
     recent = list(db.scalars(query.order_by(Message.created_at.desc(), Message.id.desc()).limit(EXCHANGE_SHOWN + 1)))
     by = {message_id: actor for message_id, actor in sent_about.items() if actor}
     unreachable = _unreachable(feedback.contact)
+    shown = recent[:EXCHANGE_SHOWN]
+    files = attachments_of(db, [message.id for message in shown])
     lines = [
-        _line(message, vault, feedback.message_id, by, unreachable) for message in reversed(recent[:EXCHANGE_SHOWN])
+        _line(message, vault, feedback.message_id, by, unreachable, files.get(message.id))
+        for message in reversed(shown)
     ]
     return Conversation(lines, len(recent) > EXCHANGE_SHOWN)
 
@@ -240,9 +293,10 @@ def history(
         )
     recent = list(db.scalars(query.order_by(Message.created_at.desc(), Message.id.desc()).limit(HISTORY_PAGE + 1)))
     unreachable = _unreachable(feedback.contact)
+    files = attachments_of(db, [message.id for message in recent[:HISTORY_PAGE]])
     lines, shown, length = [], [], 0
     for message in recent[:HISTORY_PAGE]:
-        line = _line(message, vault, feedback.message_id, by, unreachable)
+        line = _line(message, vault, feedback.message_id, by, unreachable, files.get(message.id))
         length += len(line.text)
         if shown and length > HISTORY_PAGE_CHARS:  # long texts: fewer per page, so the page stays light
             break
@@ -250,6 +304,18 @@ def history(
         shown.append(message)
     more = len(shown) < len(recent)
     return HistoryPage(lines[::-1], shown[-1].id if more else None)
+
+
+def readable_file(db: Session, user: StaffUser, feedback: Feedback, attachment_id: int) -> Attachment | None:
+    """A stored file of the case, or of the person's conversation, if `user` may read its message from this case:
+    the text's rules, so a confidential report's files are only for who reads confidential reports. None otherwise."""
+    attachment = db.get(Attachment, attachment_id)
+    if attachment is None or attachment.status != AttachmentStatus.STORED:
+        return None
+    if attachment in case_files(db, user, feedback):
+        return attachment
+    query, _ = _visible_history(db, user, feedback)
+    return attachment if db.scalar(query.where(Message.id == attachment.message_id)) is not None else None
 
 
 def other_cases(db: Session, user: StaffUser, feedback: Feedback) -> OtherCases:
@@ -325,6 +391,7 @@ def case_view(db: Session, user: StaffUser, feedback: Feedback, vault: Vault) ->
         events_hidden=max(0, len(events) - EVENTS_SHOWN),
         site_names=dict(db.execute(select(Site.slug, Site.name)).all()),
         canned_replies=list(db.scalars(select(CannedReply).order_by(CannedReply.title))),
+        files=[_file(f) for f in case_files(db, user, feedback)],
     )
 
 

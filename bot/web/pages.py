@@ -15,6 +15,8 @@ from starlette.responses import HTMLResponse
 
 from bot.cases.access import organizes, works_at_desk
 from bot.vocabulary import (
+    AttachmentKind,
+    AttachmentStatus,
     CaseStatus,
     Category,
     Channel,
@@ -41,6 +43,8 @@ VOCABULARIES: dict[str, tuple[type[Vocabulary], ...]] = {
     "channel": (Channel,),
     "message_status": (MessageStatus,),
     "referral_status": (ReferralStatus,),
+    "attachment_kind": (AttachmentKind,),
+    "attachment_status": (AttachmentStatus,),
 }
 
 

@@ -30,6 +30,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "script-src 'self'",
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data:",
+        "media-src 'self'",  # the recordings and voice notes people sent (bot.media), from the case page
         "form-action 'self'",
         "base-uri 'none'",
         "frame-ancestors 'none'",

@@ -70,6 +70,7 @@ def test_a_token_lists_submissions_newest_first_without_phone_numbers(client, ru
         "respond_by": None,  # not taken in yet: no targets
         "overdue": False,
         "referral": None,
+        "attachments": [],
     }
     assert water["created_at"].endswith(("Z", "+00:00"))
     assert not PHONE_DIGITS.search(response.text)
