@@ -34,7 +34,7 @@ from bot.admin import (
     users,
 )
 from bot.api import organizers, v1
-from bot.channels import ADAPTERS
+from bot.channels import ADAPTERS, voice
 from bot.channels.base import Refused
 from bot.config import Settings, get_settings
 from bot.runtime import Runtime
@@ -101,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     too_large = errors.too_large(interface, settings.staff_max_body_bytes)
     app.add_middleware(StaffGuard, max_body_bytes=settings.staff_max_body_bytes, too_large=too_large)
     app.include_router(provider_routes(ADAPTERS))
+    app.include_router(voice.router)  # the recorded prompts Twilio plays on a call
     routers = (login, home, inbox, exports, reports, cases, dashboard, sends, users, assemblies, broadcasts)
     routers += (canned_replies, sites, settings_view)  # administration
     routers += (partners, referrals)  # the partner directory, and referring cases to it

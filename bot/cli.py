@@ -22,9 +22,11 @@ app = typer.Typer(help="baro: a feedback line for displaced people, by SMS, USSD
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 flows_app = typer.Typer(help="The conversation flows.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+voice_app = typer.Typer(help="The voice line.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(flows_app, name="flows")
 app.add_typer(users_app, name="users")
+app.add_typer(voice_app, name="voice")
 
 
 @app.callback()
@@ -78,6 +80,38 @@ def flows_check() -> None:
     if problems:
         raise typer.Exit(1)
     typer.echo(f"flows in {settings.flows_dir} are valid in {', '.join(settings.languages)}")
+    for line in _recordings(settings, catalogues, flows).coverage():  # information: French falls back to <Say>
+        typer.echo(line)
+
+
+def _recordings(settings, catalogues, flows):
+    from bot.voice_prompts import Recordings
+
+    return Recordings.configured(settings, catalogues, flows)
+
+
+@voice_app.command("prompts")
+def voice_prompts(
+    missing: bool = typer.Option(False, "--missing", help="Only the prompts not recorded yet."),
+    language: list[str] = typer.Option([], "--language", help="Only this language; repeat for several."),
+) -> None:
+    """List every voice prompt per language: its file name, whether it is recorded, and the words to say."""
+    from bot.runtime import Runtime
+
+    settings = get_settings()
+    runtime = Runtime(settings)
+    recordings = _recordings(settings, runtime.catalogues, runtime.flows)
+    typer.echo(f"Record each prompt as {settings.voice_prompts_dir}/<language>/<file>.mp3 (or .wav, .ogg).")
+    for lang in language or settings.languages:
+        files = recordings.files(lang)
+        for prompt in recordings.prompts(lang):
+            recorded = prompt.key in files
+            if missing and (recorded or prompt.optional):
+                continue
+            status = "recorded" if recorded else ("optional" if prompt.optional else "MISSING")
+            typer.echo(f"{lang}\t{prompt.key}\t{status}\t{prompt.text}")
+    for line in recordings.coverage():
+        typer.echo(line, err=True)
 
 
 @flows_app.command("report")

@@ -119,6 +119,20 @@ class Settings(BaseSettings):
     whatsapp_template_sid: str = ""
     # Tests point the real SDK at a local double of the Twilio API.
     twilio_api_url: str = "https://api.twilio.com"
+    # Files people send (WhatsApp voice notes and photos, call recordings), fetched from TWILIO_API_URL only:
+    # the largest kept, and the types taken (`audio/*` takes every audio type), comma-separated.
+    media_max_bytes: int = Field(default=16 * 1024 * 1024, ge=1)
+    media_types: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["audio/*", "image/jpeg", "image/png", "image/webp"]
+    )
+    # A file Twilio cannot give after this many tries (a network fault, a 5xx) is marked failed, for staff to see.
+    media_fetch_attempts: int = Field(default=8, ge=1)
+    # Voice (bot/channels/voice.py). VOICE_CALLBACK: an incoming call is rejected as busy, which costs the caller
+    # nothing, and baro calls back from TWILIO_VOICE_FROM (empty: TWILIO_SMS_FROM).
+    voice_callback: bool = False
+    twilio_voice_from: str = ""
+    # Recorded prompts, `<lang>/<key>.mp3|wav|ogg` (`baro voice prompts` lists them); default $VAR_DIR/voice.
+    voice_prompts_dir: Path | None = None
     gateway_url: str = ""
     gateway_token: str = ""  # sent as a bearer token to the gateway
     gateway_secret: str = ""  # the gateway sends it with every inbound message
@@ -200,7 +214,7 @@ class Settings(BaseSettings):
             raise ValueError("targets are whole hours or days, at least 1")
         return value
 
-    @field_validator("languages", "protection_alert_numbers", mode="before")
+    @field_validator("languages", "protection_alert_numbers", "media_types", mode="before")
     @classmethod
     def _split_languages(cls, value: object) -> object:
         """Accept comma-separated lists, e.g. `LANGUAGES=fr,bm,ff`: one line per new language."""
@@ -214,6 +228,7 @@ class Settings(BaseSettings):
         self.database_url = self.database_url or f"sqlite:///{self.var_dir / 'baro.sqlite3'}"
         self.redis_url = self.redis_url or f"unix://{self.local_redis_socket}"
         self.spool_dir = self.spool_dir or self.var_dir / "spool"
+        self.voice_prompts_dir = self.voice_prompts_dir or self.var_dir / "voice"
         return self
 
     def alphabet(self, channel: str) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.db import transaction
+from bot.media.files import waiting_at_provider
 from bot.models import Feedback, Message, ProtectionAlert, utcnow
 from bot.outbound.bulk import BULK_QUEUE, channels_with_work, start_drains
 from bot.vocabulary import DONE, Direction, Lane, MessageStatus
@@ -37,7 +38,7 @@ RETRY_GRACE = timedelta(minutes=30)
 SWEEP_BATCH = 1000
 
 
-def enqueue_each(redis: Redis, jobs: list[tuple[str, str, int, str]], **options) -> int:
+def enqueue_each(redis: Redis, jobs: list[tuple[str, str, int | str, str]], **options) -> int:
     """Queue (queue name, job function, row id, job id) jobs; returns how many Redis took."""
     queued = 0
     for queue_name, function, row_id, job_id in jobs:
@@ -60,6 +61,12 @@ def enqueue_alerts(redis: Redis, feedback_ids: list[int]) -> int:
     """Queue the protection alert job of each confidential report, on the intake queue: it is urgent."""
     jobs = [(INTAKE_QUEUE, "workers.jobs.alert_protection", i, f"alert-{i}") for i in feedback_ids]
     return enqueue_each(redis, jobs)
+
+
+def enqueue_attachments(redis: Redis, message_ids: list[int], attempts: int, retry_seconds: list[int]) -> int:
+    """Queue the job that fetches each message's files from the provider, on the intake queue: staff wait for them."""
+    jobs = [(INTAKE_QUEUE, "workers.jobs.fetch_attachments", i, f"media-{i}") for i in message_ids]
+    return enqueue_each(redis, jobs, retry=Retry(max=attempts, interval=retry_seconds) if attempts > 1 else None)
 
 
 def enqueue_sends(redis: Redis, messages: list[tuple[int, str]], attempts: int, retry_seconds: list[int]) -> int:
@@ -87,12 +94,19 @@ class AfterCommit:
     feedback_ids: list[int] = field(default_factory=list)
     messages: list[tuple[int, str]] = field(default_factory=list)  # (message id, lane)
     alerts: list[int] = field(default_factory=list)  # confidential reports whose alert is pending
+    attachments: list[int] = field(default_factory=list)  # messages whose files are to fetch (bot.media)
+    # Other jobs, as enqueue_each takes them: (queue name, job function, argument, job id).
+    jobs: list[tuple[str, str, int | str, str]] = field(default_factory=list)
 
     def hand_over(self, redis: Redis, settings: Settings) -> None:
+        if self.jobs:
+            enqueue_each(redis, self.jobs)
         if self.feedback_ids:
             enqueue_intake(redis, self.feedback_ids)
         if self.alerts:
             enqueue_alerts(redis, self.alerts)
+        if self.attachments:
+            enqueue_attachments(redis, self.attachments, settings.send_attempts, settings.send_retry_seconds)
         if self.messages:
             enqueue_sends(redis, self.messages, settings.send_attempts, settings.send_retry_seconds)
 
@@ -123,7 +137,7 @@ class Transactions:
         after.hand_over(self.redis, self.settings)
 
     def sweep(self) -> int:
-        """Queue what a Redis outage or a dead worker left behind: submissions, alerts, messages still waiting.
+        """Queue what a Redis outage or a dead worker left behind: submissions, alerts, messages, files still waiting.
 
         Submissions not yet in triage, protection alerts not yet done, messages not yet sent. A pending
         alert is queued only while PROTECTION_ALERT_NUMBERS is set (without numbers its job could only
@@ -156,6 +170,7 @@ class Transactions:
             # channel with bulk work that may go now (a paused or scheduled broadcast's messages wait).
             bulk_channels = channels_with_work(db, (MessageStatus.PENDING,), Message.created_at < young)
             bulk_channels |= channels_with_work(db, (MessageStatus.RETRY,), Message.status_at < now - RETRY_GRACE)
+            attachments = waiting_at_provider(db, young, SWEEP_BATCH)
             alerts = []
             if self.settings.protection_alert_numbers:
                 alerts = list(
@@ -173,11 +188,15 @@ class Transactions:
                 )
         queued = enqueue_intake(self.redis, pending)
         queued += enqueue_alerts(self.redis, alerts)
+        queued += enqueue_attachments(
+            self.redis, attachments, self.settings.send_attempts, self.settings.send_retry_seconds
+        )
         queued += enqueue_sends(
             self.redis, [tuple(row) for row in unsent], self.settings.send_attempts, self.settings.send_retry_seconds
         )
         if bulk_channels:
             queued += start_drains(self.redis, bulk_channels)
-        if pending or alerts or unsent:
-            log.info("sweep queued %s of %s waiting items", queued, len(pending) + len(alerts) + len(unsent))
+        if pending or alerts or unsent or attachments:
+            waiting = len(pending) + len(alerts) + len(unsent) + len(attachments)
+            log.info("sweep queued %s of %s waiting items", queued, waiting)
         return queued

@@ -3,7 +3,19 @@
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, String, Table, Text, UniqueConstraint, event
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -179,6 +191,36 @@ class Message(Base):
     status_at: Mapped[datetime | None]
     # The broadcast it is part of (bulk lane), if any.
     broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcast.id", name="fk_message_broadcast_id"))
+
+
+class Attachment(Base):
+    """A file a person sent with a message (a voice note, a photo, a call's recording), see bot.media.
+
+    Recorded with its message, at the provider's URL; a worker fetches it, keeps it here encrypted, and
+    deletes it at the provider. It is as confidential as its message: only who may read the message hears it.
+    """
+
+    __tablename__ = "attachment"
+    __table_args__ = (Index("ix_attachment_status", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("message.id"), index=True)
+    # The submission the conversation that brought it led to (a description spoken before the last question).
+    feedback_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # bot.vocabulary.AttachmentKind
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int | None]  # bytes, once fetched
+    seconds: Mapped[int | None]  # a recording's length, when the provider says it
+    status: Mapped[str] = mapped_column(String(10))  # bot.vocabulary.AttachmentStatus
+    # Why it was refused or failed (bot.media), e.g. `too_large`, `type`, `host`, `http_404`.
+    error: Mapped[str | None] = mapped_column(String(40))
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The provider's URL until the file is fetched and deleted there.
+    url: Mapped[str | None] = mapped_column(Text)
+    # The file, encrypted with the vault, once stored.
+    content_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # loaded when read
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    stored_at: Mapped[datetime | None]
 
 
 class Feedback(Base):

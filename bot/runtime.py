@@ -24,6 +24,7 @@ from bot.handover import AfterCommit, Transactions
 from bot.i18n import Catalogues
 from bot.journeys import Samples, problems
 from bot.line import Line
+from bot.media.files import MediaRules
 from bot.menus import MENUS
 from bot.outbound.pacing import Pacer
 from bot.outbound.provider import Sender
@@ -106,6 +107,7 @@ class Runtime:
             line=Line.configured(self.settings),
             site_confirm_days=self.settings.site_confirm_days,
             desk=Desk(self.catalogues, self.settings, self.vault),
+            media=MediaRules.configured(self.settings),
         )
 
     @cached_property

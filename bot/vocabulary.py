@@ -171,11 +171,29 @@ class Channel(Vocabulary):
     SMS = "sms", N_("SMS")
     WHATSAPP = "whatsapp", N_("WhatsApp")
     USSD = "ussd", N_("USSD")
+    VOICE = "voice", N_("Voice call")
 
     @property
     def outbound(self) -> "Channel":
-        """The channel a later text goes out on: a USSD session cannot be reached from outside, SMS can."""
-        return Channel.SMS if self is Channel.USSD else self
+        """The channel a later text goes out on: a USSD session or a call cannot be reached from outside, SMS can."""
+        return Channel.SMS if self in (Channel.USSD, Channel.VOICE) else self
+
+
+class AttachmentKind(Vocabulary):
+    """What a file a person sent is (bot.media)."""
+
+    AUDIO = "audio", N_("Voice recording")
+    IMAGE = "image", N_("Photo")
+    OTHER = "other", N_("File")
+
+
+class AttachmentStatus(Vocabulary):
+    """Where a file a person sent is: pending at the provider, stored here (encrypted), refused, or failed."""
+
+    PENDING = "pending", N_("Being fetched")
+    STORED = "stored", N_("Kept")
+    REFUSED = "refused", N_("Refused")
+    FAILED = "failed", N_("Could not be fetched")
 
 
 class Direction(StrEnum):

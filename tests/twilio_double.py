@@ -19,11 +19,17 @@ What it does:
   ``MediaUrl`` present (21619), and ``To`` not in ``.opted_out`` (21610). A created message
   answers 201 with the JSON of a Message resource, status ``queued`` (``accepted`` when sent
   through a messaging service without ``From``, as Twilio does).
+* ``POST /2010-04-01/Accounts/{AccountSid}/Calls.json`` starts a call (``To``, ``From``, ``Url``): 201 with
+  a Call resource, status ``queued``; ``.calls`` lists them. No call is made, no ``Url`` fetched.
 * ``GET /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json`` fetches a message, with the
   status last given to ``status_callback``. Anything else is a 404 in Twilio's error shape.
+* Media (a WhatsApp photo or voice note, a call's recording): ``add_media(content, content_type)`` and
+  ``add_recording(content)`` give the URL Twilio would post in ``MediaUrl0`` or ``RecordingUrl``. A GET of
+  it (basic auth as above) answers the file; a DELETE of its ``.json`` resource answers 204 and forgets
+  it (``.deleted`` lists those paths); an unknown one is a 404.
 * Every request is recorded in ``.requests`` (a :class:`Recorded`); ``.sent`` is the successful
   creations only.
-* Faults, for the next message requests in order: ``fail_next(n, status, code, message)``,
+* Faults, for the next message (or media) requests in order: ``fail_next(n, status, code, message)``,
   ``drop_next(n)`` (close the connection without an answer), and ``.delay`` (seconds before every
   answer; the message is created and recorded first, as a slow Twilio would).
 * ``status_callback(sid, status, error_code=None)`` gives the ``(url, form)`` Twilio would POST to
@@ -54,7 +60,11 @@ from urllib.parse import parse_qs, urlsplit
 API_VERSION = "2010-04-01"
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 MESSAGES = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Messages\.json$")
+CALLS = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Calls\.json$")
 MESSAGE = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Messages/(?P<sid>[^/]+)\.json$")
+MEDIA_FILE = re.compile(
+    rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/(?:Messages/[^/]+/Media|Recordings)/[^/.]+(?P<json>\.json)?$"
+)
 REPEATED = ("MediaUrl", "PersistentAction")  # form fields the SDK sends once per list item
 
 # Twilio's codes and messages for the HTTP statuses the double is told to fail with.
@@ -134,6 +144,7 @@ class _Answer:
     raw: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     sid: str | None = None
+    content: bytes | None = None  # a media file's bytes, sent as they are with `headers`' Content-Type
 
 
 class TwilioDouble:
@@ -149,6 +160,8 @@ class TwilioDouble:
         self._requests: list[Recorded] = []
         self._messages: dict[str, dict[str, Any]] = {}  # sid -> Message resource
         self._callbacks: dict[str, str] = {}  # sid -> StatusCallback URL
+        self._media: dict[str, tuple[bytes, str]] = {}  # path (without .json) -> (content, content type)
+        self.deleted: list[str] = []  # the media paths deleted, oldest first
         self._faults: deque[_Fault] = deque()
         self._connections: set[socket.socket] = set()
         self._server: ThreadingHTTPServer | None = None
@@ -218,7 +231,13 @@ class TwilioDouble:
     def sent(self) -> list[Recorded]:
         """The message creations that succeeded (201), oldest first."""
         with self._lock:
-            return [r for r in self._requests if r.method == "POST" and r.status == 201]
+            return [r for r in self._requests if r.method == "POST" and r.status == 201 and MESSAGES.match(r.path)]
+
+    @property
+    def calls(self) -> list[Recorded]:
+        """The calls started (201), oldest first."""
+        with self._lock:
+            return [r for r in self._requests if r.method == "POST" and r.status == 201 and CALLS.match(r.path)]
 
     def message(self, sid: str) -> dict[str, Any]:
         """The Message resource as the double last answered it (a copy)."""
@@ -232,7 +251,46 @@ class TwilioDouble:
             self._messages.clear()
             self._callbacks.clear()
             self._faults.clear()
+            self._media.clear()
+            self.deleted.clear()
         self.delay = 0.0
+
+    # -- media ------------------------------------------------------------------------------
+
+    def add_media(self, content: bytes, content_type: str) -> str:
+        """A file sent with an inbound message; its URL, as Twilio posts it in ``MediaUrl0``."""
+        message, media = secrets.token_hex(16), secrets.token_hex(16)
+        path = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/MM{message}/Media/ME{media}"
+        return self._keep(path, content, content_type)
+
+    def add_recording(self, content: bytes, content_type: str = "audio/x-wav") -> str:
+        """A call's recording; its URL, as Twilio posts it in ``RecordingUrl``."""
+        path = f"/{API_VERSION}/Accounts/{self.account_sid}/Recordings/RE{secrets.token_hex(16)}"
+        return self._keep(path, content, content_type)
+
+    def _keep(self, path: str, content: bytes, content_type: str) -> str:
+        with self._lock:
+            self._media[path] = (content, content_type)
+        return self.url + path
+
+    def has_media(self, url: str) -> bool:
+        """Whether the file at `url` is still here (not deleted)."""
+        with self._lock:
+            return urlsplit(url).path in self._media
+
+    def _media_answer(self, method: str, path: str, account: str, as_json: bool) -> _Answer:
+        resource = path.removesuffix(".json")
+        with self._lock:
+            found = self._media.get(resource) if account == self.account_sid else None
+            if found is not None and method == "DELETE" and as_json:
+                del self._media[resource]
+                self.deleted.append(resource)
+                return _Answer(204)
+        if found is None:
+            return self._not_found(path)
+        if method == "GET" and not as_json:
+            return _Answer(200, content=found[0], headers={"Content-Type": found[1]})
+        return _Answer(405, error_body(405, 20004, "Method not allowed"))
 
     # -- faults -----------------------------------------------------------------------------
 
@@ -319,7 +377,7 @@ class TwilioDouble:
         created = MESSAGES.match(path)
         fetched = MESSAGE.match(path)
         fault = None
-        if created or fetched:
+        if created or fetched or MEDIA_FILE.match(path):
             with self._lock:
                 fault = self._faults.popleft() if self._faults else None
         if fault is not None and fault.drop:
@@ -332,8 +390,12 @@ class TwilioDouble:
                 {**error_body(401, 20003, "Authenticate"), "detail": "Your AccountSid or AuthToken was incorrect."},
                 headers={"WWW-Authenticate": 'Basic realm="Twilio API"'},
             )
+        elif media := MEDIA_FILE.match(path):
+            answer = self._media_answer(method, path, media["account"], bool(media["json"]))
         elif created and method == "POST":
             answer = self._create(created["account"], form)
+        elif (called := CALLS.match(path)) and method == "POST":
+            answer = self._call(called["account"], form)
         elif fetched and method == "GET" and fetched["account"] == self.account_sid:
             with self._lock:
                 message = self._messages.get(fetched["sid"])
@@ -419,6 +481,29 @@ class TwilioDouble:
                 self._callbacks[sid] = form["StatusCallback"]
         return _Answer(201, dict(message), sid=sid)
 
+    def _call(self, account: str, form: dict[str, Any]) -> _Answer:
+        if account != self.account_sid:
+            return self._not_found(f"/{API_VERSION}/Accounts/{account}/Calls.json")
+        if not E164.match(form.get("To", "")):
+            return _Answer(400, error_body(400, 21211, f"Invalid 'To' Phone Number: {form.get('To', '')}"))
+        if not form.get("From"):
+            return _Answer(400, error_body(400, 21213, "Caller phone number is required"))
+        if not form.get("Url") and not form.get("Twiml"):
+            return _Answer(400, error_body(400, 21205, "Url parameter is required."))
+        sid = "CA" + secrets.token_hex(16)
+        call = {
+            "sid": sid,
+            "account_sid": self.account_sid,
+            "to": form["To"],
+            "from": form["From"],
+            "status": "queued",
+            "direction": "outbound-api",
+            "date_created": formatdate(usegmt=True),
+            "api_version": API_VERSION,
+            "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/Calls/{sid}.json",
+        }
+        return _Answer(201, call, sid=sid)
+
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
@@ -487,12 +572,15 @@ class _Handler(BaseHTTPRequestHandler):
             with suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
-        if answer.raw is not None:
+        if answer.content is not None or answer.status == 204:
+            payload, content_type = answer.content or b"", answer.headers.pop("Content-Type", None)
+        elif answer.raw is not None:
             payload, content_type = answer.raw.encode("utf-8"), "text/html; charset=utf-8"
         else:
             payload, content_type = json.dumps(answer.document).encode("utf-8"), "application/json; charset=utf-8"
         self.send_response(answer.status)
-        self.send_header("Content-Type", content_type)
+        if content_type:
+            self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("Twilio-Request-Id", "RQ" + secrets.token_hex(16))
         for name, value in answer.headers.items():

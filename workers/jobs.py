@@ -10,6 +10,7 @@ from bot.cases.protection import alert_protection as _alert_protection
 from bot.cases.protection import remind_overdue
 from bot.conversation.state import purge_expired
 from bot.db import refresh_statistics, transaction
+from bot.media.fetch import fetch_attachments as _fetch_attachments
 from bot.outbound.drain import drain
 from bot.outbound.sending import expire_leases, send
 from bot.runtime import get_runtime
@@ -25,6 +26,11 @@ def alert_protection(feedback_id: int) -> int:
     return _alert_protection(get_runtime(), feedback_id)
 
 
+def fetch_attachments(message_id: int) -> int:
+    """Fetch a message's files from Twilio, keep them encrypted, delete them there; how many were stored."""
+    return _fetch_attachments(get_runtime(), message_id)
+
+
 def remind_overdue_reports() -> int:
     """Alert the focal points again of each confidential report not acknowledged in time, once per report."""
     return remind_overdue(get_runtime())
@@ -33,6 +39,13 @@ def remind_overdue_reports() -> int:
 def send_message(message_id: int) -> str:
     """Send one stored message through its channel's provider, at most once."""
     return send(get_runtime(), message_id) or "nothing to send"
+
+
+def call_back(call_sid: str) -> str:
+    """Call back, once, the person whose missed call has this CallSid (VOICE_CALLBACK)."""
+    from bot.channels.voice import call_back as _call_back
+
+    return _call_back(get_runtime(), call_sid)
 
 
 def drain_bulk(channel: str) -> str:

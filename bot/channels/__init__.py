@@ -9,12 +9,19 @@ from bot.channels.console import Console
 from bot.channels.gateway import HttpGateway
 from bot.channels.twilio import TwilioMessaging
 from bot.channels.ussd import AfricasTalkingUssd
+from bot.channels.voice import TwilioVoice
 from bot.config import Settings
 from bot.outbound.provider import Sender
 from bot.screens import ScreenLimit
 from bot.vocabulary import Channel
 
-ADAPTERS: tuple[ChannelAdapter, ...] = (AfricasTalkingUssd(), TwilioMessaging(), HttpGateway(), Console())
+ADAPTERS: tuple[ChannelAdapter, ...] = (
+    AfricasTalkingUssd(),
+    TwilioMessaging(),
+    TwilioVoice(),
+    HttpGateway(),
+    Console(),
+)
 
 
 def senders(settings: Settings) -> dict[Channel, Sender]:

@@ -146,6 +146,7 @@ class Exchange:
             raise Conflict("this message id was sent by another number") from taken
         self.after.feedback_ids += handled.feedback_ids
         self.after.messages += handled.messages
+        self.after.attachments += handled.attachments
         return handled
 
     def can_send(self, channel: Channel) -> bool:

@@ -30,7 +30,7 @@ from bot.channels.base import (
 )
 from bot.channels.sms import SMS_PARTS
 from bot.config import Settings
-from bot.conversation.inbound import InboundMessage
+from bot.conversation.inbound import InboundMedia, InboundMessage
 from bot.outbound.provider import (
     Outgoing,
     PermanentSendError,
@@ -72,10 +72,14 @@ class TwilioMessage(ProviderForm):
         return max_text(value, info, "Body")
 
     @property
-    def media(self) -> tuple[str, ...]:
+    def media(self) -> tuple[InboundMedia, ...]:
         extra = self.model_extra or {}
         count = max(0, min(self.NumMedia, MAX_MEDIA))
-        return tuple(url for index in range(count) if (url := extra.get(f"MediaUrl{index}")))
+        return tuple(
+            InboundMedia(url, str(extra.get(f"MediaContentType{index}") or ""))
+            for index in range(count)
+            if (url := extra.get(f"MediaUrl{index}"))
+        )
 
 
 class TwilioStatus(ProviderForm):

@@ -1,7 +1,7 @@
 """Handling one inbound message: store it, advance the conversation, carry out its actions, keep the answer."""
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -13,9 +13,11 @@ from bot.contacts import contact_for
 from bot.conversation.inbound import InboundMessage
 from bot.conversation.state import StateStore, position_key
 from bot.engine.flow import FlowSet
-from bot.engine.interpreter import Choice, Context, step
+from bot.engine.interpreter import Choice, Context, Reply, Turn, step
+from bot.engine.texts import MEDIA_REFUSED
 from bot.i18n import Answer, Catalogues
 from bot.line import Line
+from bot.media.files import MediaRules, gather, record
 from bot.menus.base import DataMenu, MenuContext
 from bot.models import Contact, Message, utcnow
 from bot.phones import normalize
@@ -72,6 +74,8 @@ class Handled:
     waiting: bool = False
     # The turn was part of a confidential report: nothing about it goes out by text.
     confidential: bool = False
+    # Messages whose files are at the provider, for the job that fetches them (bot.media).
+    attachments: list[int] = field(default_factory=list)
 
 
 class Conversations:
@@ -87,6 +91,7 @@ class Conversations:
         line: Line,
         site_confirm_days: int,
         desk: Desk | None = None,
+        media: MediaRules | None = None,
     ):
         self.flows = flows
         self.catalogues = catalogues
@@ -99,6 +104,7 @@ class Conversations:
         self.site_confirm_days = site_confirm_days
         self.desk = desk  # for actions that text someone else (bot.actions.base.ActionContext)
         self.keywords = catalogues.keywords()
+        self.media = media or MediaRules()  # which files people send are kept (MEDIA_TYPES)
 
     def _contact(self, db: Session, inbound: InboundMessage) -> Contact:
         contact = contact_for(db, self.vault, normalize(inbound.sender, self.region))
@@ -162,7 +168,10 @@ class Conversations:
         contact = self._contact(db, inbound)
         key = position_key(inbound.channel, contact.id)
         position = None if fresh else self.store.load(db, key)
-        turn = step(self.flows, position, self._context(db, contact), inbound.text)
+        attached = sum(1 for item in inbound.media if self.media.keeps(item))
+        turn = step(self.flows, position, self._context(db, contact), inbound.text, attached)
+        if not attached and any(not self.media.takes(item.content_type) for item in inbound.media):
+            turn = _file_refused(turn)
         # Answering a confidential flow, or entering one ("4"): even that it happened is for protection staff only.
         confidential = self.flows.is_confidential(position) or self.flows.is_confidential(turn.position)
 
@@ -171,14 +180,18 @@ class Conversations:
             channel=inbound.channel,
             direction=Direction.IN,
             provider_id=inbound.provider_id,
-            media=list(inbound.media) or None,
+            media=[item.url for item in inbound.media] or None,  # as the provider named them
         )
         self._keep(message, inbound.text, confidential)
         db.add(message)
         db.flush()
+        # Kept whatever the turn does with them, sealed with the message (its `confidential`).
+        fetch = record(db, message, inbound.media, self.media) if inbound.media else False
         context = ActionContext(db, contact, message, self.vault, desk=self.desk)
         for action in turn.actions:
             self.actions[action.name].carry_out(context, action)
+        for feedback_id in context.outcome.feedback_ids:
+            gather(db, contact.id, feedback_id)
         if context.outcome.confidential and not confidential:  # e.g. a confidential reference looked up
             confidential = True
             self._keep(message, inbound.text, confidential)
@@ -207,4 +220,14 @@ class Conversations:
             language=lang or self.catalogues.default,
             waiting=bool(turn.position) and not turn.position.get("parked"),
             confidential=confidential,
+            attachments=[message.id] if fetch else [],
         )
+
+
+def _file_refused(turn: Turn) -> Turn:
+    """The turn's answer saying first that the file sent is of a kind not kept (in place of its hint, if any)."""
+    if not turn.replies:  # an opted-out number is told nothing
+        return turn
+    first, *rest = turn.replies
+    told = (replace(first, hint=MEDIA_REFUSED),) if first.hint else (Reply(MEDIA_REFUSED), first)
+    return replace(turn, replies=(*told, *rest))

@@ -5,7 +5,8 @@ waits for a menu choice (`options`, or `choose` for a menu built from data), wai
 for free text (`input: text`; with a menu, text that is no option is taken as such, if it
 has at least `min_words` words), or is a plain message that moves on (or ends the conversation).
 A text question with `answer_with: variable` is not asked when that variable holds text already
-given (a problem typed at the main menu): the text answers it. After a state, the first `branch`
+given (a problem typed at the main menu): the text answers it. A text question with `media: true` also
+takes a voice note or a photo as its answer, its caption (if any) as the text. After a state, the first `branch`
 whose variable is set decides where to go, else `next`; an option with its own `next` leaves the
 state's path, and only its own actions run. Targets are a state of the same flow, or `@flow` for
 another flow's start. Entering the main menu drops what a flow gathered: it is home.
@@ -66,6 +67,8 @@ class State:
     # Text shorter than this is no answer to a menu that also takes text ("bonjour" at the main menu).
     min_words: int = 0
     answer_with: str | None = None
+    # A voice note or a photo answers it too (its caption as the text, if any): a description, not a reference.
+    media: bool = False
     # What is said here is sealed like a confidential flow's messages: it may become a confidential report.
     confidential: bool = False
     save: str | None = None
@@ -177,7 +180,7 @@ def _state(flow: str, state_id: str, raw: Any, where: str, line: int, registry: 
         raise FlowError(f"{where}: a state is a mapping")
     unknown = set(raw) - {
         "prompt", "options", "choose", "filter", "if_empty", "input", "save", "skip_if", "branch", "next", "do",
-        "all_languages", "min_words", "answer_with", "confidential",
+        "all_languages", "min_words", "answer_with", "confidential", "media",
     }
     if unknown:
         raise FlowError(f"{where}: unknown keys {sorted(unknown)}")
@@ -206,8 +209,8 @@ def _state(flow: str, state_id: str, raw: Any, where: str, line: int, registry: 
     text_input = raw.get("input") == "text"
     if raw.get("input") not in (None, "text"):
         raise FlowError(f"{where}: `input` can only be `text`")
-    if (raw.get("min_words") or raw.get("answer_with")) and not text_input:
-        raise FlowError(f"{where}: `min_words` and `answer_with` go with `input: text`")
+    if (raw.get("min_words") or raw.get("answer_with") or raw.get("media")) and not text_input:
+        raise FlowError(f"{where}: `min_words`, `answer_with` and `media` go with `input: text`")
     min_words = raw.get("min_words", 0)
     if not isinstance(min_words, int) or min_words < 0:
         raise FlowError(f"{where}: `min_words` must be a whole number")
@@ -228,6 +231,7 @@ def _state(flow: str, state_id: str, raw: Any, where: str, line: int, registry: 
         text_input=text_input,
         min_words=min_words,
         answer_with=raw.get("answer_with"),
+        media=raw.get("media") is True,
         confidential=raw.get("confidential") is True,
         save=raw.get("save"),
         skip_if=raw.get("skip_if"),

@@ -16,7 +16,16 @@ from typing import Any
 from bot.engine.actions import OPT_IN, OPT_OUT
 from bot.engine.flow import ActionCall, FlowSet, Option, State, Text
 from bot.engine.matching import answer_key
-from bot.engine.texts import EMPTY_TEXT_HINT, HELP, INVALID_CHOICE_HINT, OPTED_IN, OPTED_OUT, SEND_STOP, WAY_BACK
+from bot.engine.texts import (
+    EMPTY_TEXT_HINT,
+    HELP,
+    INVALID_CHOICE_HINT,
+    MEDIA_HINT,
+    OPTED_IN,
+    OPTED_OUT,
+    SEND_STOP,
+    WAY_BACK,
+)
 
 # A chain of message states longer than this is a loop in a flow, not a conversation.
 MAX_HOPS = 32
@@ -179,8 +188,12 @@ class _Run:
             words = [word for word in words if answer_key(word) not in greetings]
         return state.text_input and len(words) >= max(state.min_words, 1)
 
-    def answer(self, flow: str, state: State, text: str) -> dict | None:
-        """Take `text` as the answer to `state`; repeat the question with a hint if it is not one."""
+    def answer(self, flow: str, state: State, text: str, attached: int = 0) -> dict | None:
+        """Take `text` (and `attached` files) as the answer to `state`; repeat the question with a hint if not one.
+
+        A file answers a question that takes media (`media: true`), its caption as the text; elsewhere the
+        hint says where files are taken, rather than asking for words or a number.
+        """
         chosen = self.match(state, text) if state.is_menu else None
         if chosen is not None:
             if state.save and chosen.value is not None:
@@ -189,12 +202,13 @@ class _Run:
                     self.vars[f"{state.save}_{name}"] = value
             leaves = isinstance(chosen, Option) and chosen.next  # a way out: the state's own actions do not run
             self.apply(getattr(chosen, "actions", ()) + (() if leaves else state.actions))
-        elif self.takes_text(state, text):
+        elif self.takes_text(state, text) or (attached and state.media):
             if state.save:
                 self.vars[state.save] = text.strip()
             self.apply(state.actions)
         else:
             hint = EMPTY_TEXT_HINT if state.asks_for_words or not state.is_menu else INVALID_CHOICE_HINT
+            hint = MEDIA_HINT if attached else hint
             self.show(state, hint=hint)
             return {"flow": flow, "state": state.id, "vars": self.vars}
         target = self.following(state, chosen)
@@ -217,8 +231,11 @@ def start(flows: FlowSet, context: Context) -> Turn:
     return run.turn(run.enter(flows.entry, flows.flows[flows.entry].start))
 
 
-def step(flows: FlowSet, position: dict | None, context: Context, text: str) -> Turn:
-    """Advance a conversation by one inbound message, from where it waits (None: nowhere)."""
+def step(flows: FlowSet, position: dict | None, context: Context, text: str, attached: int = 0) -> Turn:
+    """Advance a conversation by one inbound message, from where it waits (None: nowhere).
+
+    `attached`: how many files (a voice note, a photo) came with it that baro can keep.
+    """
     said = answer_key(text)
     keyword = next((meaning for meaning, words in context.keywords.items() if said in words), None)
     if context.facts.get("opted_out"):
@@ -243,18 +260,21 @@ def step(flows: FlowSet, position: dict | None, context: Context, text: str) -> 
         # parked after a flow's end ("merci" after a confirmation). The message is not read as a menu answer:
         # its question is unknown, so guessing could misfile it. A problem written out in words is not a
         # guess: a person who has consented is asked what it is, rather than to type it again later.
-        return _home(flows, context, text) or start(flows, context)
+        return _home(flows, context, text, attached) or start(flows, context)
     run = _Run(flows, context, position.get("vars", {}))
-    return run.turn(run.answer(position["flow"], state, text))
+    return run.turn(run.answer(position["flow"], state, text, attached))
 
 
-def _home(flows: FlowSet, context: Context, text: str) -> Turn | None:
-    """`text` taken as free text at the main menu, if the person would be there and the menu takes it."""
+def _home(flows: FlowSet, context: Context, text: str, attached: int = 0) -> Turn | None:
+    """`text` taken as free text at the main menu, if the person would be there and the menu takes it; a file
+    there gets the menu with the hint saying where files are taken."""
     state = flows.state(*flows.home)
     run = _Run(flows, context, {})
-    if not context.facts.get("consent") or not context.facts.get("language") or not run.takes_text(state, text):
+    if not context.facts.get("consent") or not context.facts.get("language"):
         return None
-    return run.turn(run.answer(flows.main, state, text))
+    if not run.takes_text(state, text) and not attached:
+        return None
+    return run.turn(run.answer(flows.main, state, text, attached))
 
 
 def _waiting(flows: FlowSet, position: dict | None) -> bool:

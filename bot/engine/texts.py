@@ -11,6 +11,10 @@ def N_(context: str, msgid: str) -> Text:
 INVALID_CHOICE_HINT = N_("hint", "Please answer with one of the numbers.")
 EMPTY_TEXT_HINT = N_("hint", "Please write your message in words.")
 # Translators: the name of YOUR language, written in it (e.g. Français), for the language menu.
+# Translators: the answer to a voice note or photo sent where a number or words are awaited; the question follows.
+MEDIA_HINT = N_("hint", "We can take a voice note or a photo when we ask you to describe the problem.")
+# Translators: the answer to a file of a kind baro does not keep (a video, a document); the question follows.
+MEDIA_REFUSED = N_("hint", "We cannot keep this kind of file. Send a voice note or a photo.")
 LANGUAGE_NAME = N_("language-name", "English")
 # Translators: words that return to the main menu from anywhere; list several, comma-separated.
 MENU_KEYWORDS = N_("keyword", "MENU")

@@ -112,7 +112,9 @@ def _endpoint(adapter: ChannelAdapter, route: Route):
             url = settings.public_url + request.url.path + (f"?{request.url.query}" if request.url.query else "")
             adapter.verify(ProviderRequest(url, request.query_params, request.headers, form), settings)
             try:
-                parsed = route.form.model_validate(form, context={"max_text_chars": settings.max_text_chars})
+                # The query too: a signed action URL may say where the provider is (a call's step: channels.voice).
+                context = {"max_text_chars": settings.max_text_chars, "query": dict(request.query_params)}
+                parsed = route.form.model_validate(form, context=context)
             except ValidationError as error:
                 raise Refused(_reason(error)) from error
         except Refused as refused:

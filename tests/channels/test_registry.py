@@ -138,14 +138,17 @@ PROVIDER_PATHS = {
     "/webhooks/ussd",
     "/webhooks/twilio/messaging",
     "/webhooks/twilio/status",
+    "/webhooks/twilio/voice",
+    "/webhooks/twilio/voice/gather",
+    "/webhooks/twilio/voice/record",
     "/webhooks/gateway/sms",
     "/webhooks/gateway/status",
 }
 ROUTES = [(adapter, route) for adapter in ADAPTERS for route in adapter.routes()]
 
 
-def test_the_adapters_are_ussd_twilio_gateway_and_console_each_once():
-    assert [adapter.name for adapter in ADAPTERS] == ["ussd", "twilio", "gateway", "console"]
+def test_the_adapters_are_ussd_twilio_voice_gateway_and_console_each_once():
+    assert [adapter.name for adapter in ADAPTERS] == ["ussd", "twilio", "twilio-voice", "gateway", "console"]
     assert {route.path for _, route in ROUTES} == PROVIDER_PATHS and len(ROUTES) == len(PROVIDER_PATHS)
 
 

@@ -268,8 +268,13 @@ STATE = "  a:\n    prompt: Hello\n"
         ),
         pytest.param(
             "start: a\nstates:\n" + STATE + "    answer_with: said\n",
-            "report.yaml: state `a`: `min_words` and `answer_with` go with `input: text`",
+            "report.yaml: state `a`: `min_words`, `answer_with` and `media` go with `input: text`",
             id="answer-with-without-text",
+        ),
+        pytest.param(
+            "start: a\nstates:\n" + STATE + "    media: true\n",
+            "report.yaml: state `a`: `min_words`, `answer_with` and `media` go with `input: text`",
+            id="media-without-text",
         ),
         pytest.param(
             "start: a\nstates:\n" + STATE + "    input: text\n    min_words: some\n",

@@ -2,7 +2,7 @@
 
 What is fuzzed (hypothesis, a bounded and fixed number of cases: see tests/fuzz/conftest.py for FUZZ_EXAMPLES),
 on every route the channel adapters declare (bot.channels: Twilio's messages and delivery reports, the HTTP
-gateway's messages and delivery reports, USSD):
+gateway's messages and delivery reports, USSD, Twilio Voice's calls, keys and recordings):
 - requests the provider really sent (Twilio's signature computed with the auth token, the gateway's shared
   secret, the USSD token), every field any text: NUL and other control characters, Bambara letters, digits
   that are not ASCII ('²', '٣'), emoji, thousands of characters; fields left out, and fields no provider sends;
@@ -71,7 +71,9 @@ TWILIO_STATUS = "/webhooks/twilio/status"
 GATEWAY_SMS = "/webhooks/gateway/sms"
 GATEWAY_STATUS = "/webhooks/gateway/status"
 USSD = "/webhooks/ussd"
-WEBHOOKS = (MESSAGING, TWILIO_STATUS, GATEWAY_SMS, GATEWAY_STATUS, USSD)
+VOICE = "/webhooks/twilio/voice"
+VOICE_ROUTES = (VOICE, f"{VOICE}/gather", f"{VOICE}/record")
+WEBHOOKS = (MESSAGING, TWILIO_STATUS, GATEWAY_SMS, GATEWAY_STATUS, USSD, *VOICE_ROUTES)
 INBOUND = (MESSAGING, GATEWAY_SMS, USSD)
 FORM = "application/x-www-form-urlencoded"
 USSD_SCREEN = 182
@@ -269,6 +271,25 @@ def twilio_messages(draw, valid: bool = True, extra: bool = True) -> dict:
 
 
 @st.composite
+def voice_requests(draw, valid: bool = True, extra: bool = True) -> dict:
+    """Twilio Voice's form: a call, a key pressed, or a recording made (its URL perhaps not Twilio's)."""
+    recordings = st.one_of(st.just("https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE1"), short_texts)
+    return form_of(
+        draw,
+        extra,
+        CallSid=field(draw, unique("CA"), valid, unique("CA", valid=False)),
+        AccountSid="AC" + "0" * 32,
+        From=field(draw, valid_senders, valid, senders),
+        To="+22320000000",
+        Direction=field(draw, st.sampled_from(["inbound", "outbound-api"]), valid, short_texts),
+        Digits=field(draw, st.one_of(st.sampled_from(MENU_KEYS), short_texts), valid),
+        RecordingSid=field(draw, unique("RE"), valid, unique("RE", valid=False)),
+        RecordingUrl=field(draw, recordings, valid),
+        RecordingDuration=field(draw, st.integers(0, 200).map(str), valid, short_texts),
+    )
+
+
+@st.composite
 def gateway_messages(draw, valid: bool = True, extra: bool = True) -> dict:
     return form_of(
         draw,
@@ -378,6 +399,28 @@ def test_any_signed_twilio_form_is_never_a_5xx_and_is_taken_only_if_valid(form, 
     response = as_twilio(web, MESSAGING, form)
 
     check_taken(runtime, tally, expected, response)
+
+
+@fuzz(40)
+@given(
+    path=st.sampled_from(VOICE_ROUTES),
+    form=voice_requests(valid=False),
+    step=st.one_of(st.none(), st.integers(0, 12).map(str), short_texts),
+)
+def test_any_signed_voice_request_is_never_a_5xx_and_is_answered_in_twiml_or_refused(
+    path, form, step, web, runtime, tally
+):
+    url = path + ("" if step is None else "?" + urlencode({"step": step}))
+    token = web.app.state.runtime.settings.twilio_auth_token
+    body = urlencode(form).encode()
+    response = post(web, url, body, headers={"x-twilio-signature": sign(token, TEST_URL + url, parsed(body) or {})})
+
+    answered(tally, response)
+    if response.status_code < 300:
+        check_twiml(response)
+        assert ET.fromstring(response.text).tag == "Response"
+    else:
+        assert 400 <= response.status_code < 500, response.text[:500]
 
 
 @fuzz(35)
@@ -743,7 +786,8 @@ FORMS = {
     USSD: ussd_requests(extra=False),
 }
 # Each route with its own provider's form, garbled, or with a body that is no form at all.
-garbled_requests = st.sampled_from(WEBHOOKS).flatmap(
+# (The voice routes are fuzzed signed above, and unsigned with the rest: a call's answer is no text to count.)
+garbled_requests = st.sampled_from(tuple(FORMS)).flatmap(
     lambda path: st.tuples(
         st.just(path), st.one_of(FORMS[path].flatmap(mangled), FORMS[path].flatmap(mangled), not_forms)
     )
