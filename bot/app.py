@@ -32,6 +32,7 @@ from bot.admin import (
     settings_view,
     sites,
     users,
+    voice_prompts,
 )
 from bot.api import organizers, v1
 from bot.channels import ADAPTERS, voice
@@ -99,11 +100,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # Outermost: security headers on every staff answer, and staff forms refused past their size unread.
     too_large = errors.too_large(interface, settings.staff_max_body_bytes)
-    app.add_middleware(StaffGuard, max_body_bytes=settings.staff_max_body_bytes, too_large=too_large)
+    uploads = {voice_prompts.PAGE: voice_prompts.MAX_UPLOAD_BYTES}  # a recording is far more than a form
+    app.add_middleware(StaffGuard, max_body_bytes=settings.staff_max_body_bytes, too_large=too_large, uploads=uploads)
     app.include_router(provider_routes(ADAPTERS))
     app.include_router(voice.router)  # the recorded prompts Twilio plays on a call
     routers = (login, home, inbox, exports, reports, cases, dashboard, sends, users, assemblies, broadcasts)
-    routers += (canned_replies, sites, settings_view)  # administration
+    routers += (canned_replies, sites, settings_view, voice_prompts)  # administration
     routers += (partners, referrals)  # the partner directory, and referring cases to it
     for module in (*routers, v1, organizers):
         app.include_router(module.router)

@@ -103,10 +103,18 @@ def _under(path: str, prefix: str) -> bool:
 class StaffGuard:
     """ASGI middleware in front of the staff side: every answer under /admin and /api (pages, redirects,
     errors, the CSV export, the API) gets STAFF_HEADERS; a staff form's body is read whole, at most
-    `max_body_bytes`, before anything parses it, and a larger one is refused unread with the `too_large` page."""
+    `max_body_bytes`, before anything parses it, and a larger one is refused unread with the `too_large` page.
+    `uploads` gives the few paths that take a file (a voice prompt recording) their own larger limit."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int, too_large: Callable[[Request], Response]):
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int,
+        too_large: Callable[[Request], Response],
+        uploads: dict[str, int] | None = None,
+    ):
         self.app, self.max_body_bytes, self.too_large = app, max_body_bytes, too_large
+        self.uploads = uploads or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not any(_under(scope["path"], prefix) for prefix in STAFF_PREFIXES):
@@ -121,16 +129,18 @@ class StaffGuard:
             await send(message)
 
         if _under(scope["path"], "/admin") and scope["method"] not in _BODILESS:
-            body = await self._read_within_limit(scope, receive)
+            limit = next((size for path, size in self.uploads.items() if _under(scope["path"], path)), None)
+            body = await self._read_within_limit(scope, receive, limit or self.max_body_bytes)
             if body is None:
                 await self.too_large(Request(scope))(scope, receive, send_guarded)
                 return
             receive = _replay(body, receive)
         await self.app(scope, receive, send_guarded)
 
-    async def _read_within_limit(self, scope: Scope, receive: Receive) -> bytes | None:
+    @staticmethod
+    async def _read_within_limit(scope: Scope, receive: Receive, limit: int) -> bytes | None:
         """The whole body, or None as soon as it is known to be over the limit (by its length, or while read)."""
-        if (whole_number(Headers(scope=scope).get("content-length")) or 0) > self.max_body_bytes:
+        if (whole_number(Headers(scope=scope).get("content-length")) or 0) > limit:
             return None
         body = bytearray()
         while True:
@@ -138,7 +148,7 @@ class StaffGuard:
             if message["type"] == "http.disconnect":
                 return bytes(body)  # the app will see the disconnect on its next receive
             body += message.get("body", b"")
-            if len(body) > self.max_body_bytes:
+            if len(body) > limit:
                 return None
             if not message.get("more_body", False):
                 return bytes(body)
