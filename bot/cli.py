@@ -114,6 +114,53 @@ def voice_prompts(
         typer.echo(line, err=True)
 
 
+@voice_app.command("import")
+def voice_import(
+    folder: str = typer.Argument(..., help="Recordings named by key (`baro voice prompts`), or a folder per language."),
+    language: str = typer.Option("", "--language", help="The language of the recordings in FOLDER."),
+) -> None:
+    """Check, convert and store a folder of prompt recordings; say what was imported, refused and still missing."""
+    from pathlib import Path
+
+    from bot.runtime import Runtime
+    from bot.voice_uploads import MAX_BYTES, Refused, store
+
+    settings = get_settings()
+    runtime = Runtime(settings)
+    source = Path(folder)
+    batches = [(language, source)] if language else [(lang, source / lang) for lang in settings.languages]
+    batches = [(lang, directory) for lang, directory in batches if directory.is_dir()]
+    if not batches or any(lang not in settings.languages for lang, _ in batches):
+        typer.echo(
+            f"Name a language of the line with --language ({', '.join(settings.languages)}), or put the "
+            "recordings in one folder per language.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    refused = 0
+    for lang, directory in batches:
+        keys = {prompt.key for prompt in _recordings(settings, runtime.catalogues, runtime.flows).prompts(lang)}
+        for path in sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith(".")):
+            try:
+                if path.stem not in keys:
+                    raise Refused(f"{path.stem} is no voice prompt of {lang} (see `baro voice prompts`)")
+                if path.stat().st_size > MAX_BYTES:
+                    raise Refused(f"larger than {MAX_BYTES // (1024 * 1024)} MB")
+                stored = store(path.read_bytes(), settings.voice_prompts_dir, lang, path.stem)
+                typer.echo(f"imported\t{lang}\t{path.name}\t{stored}")
+            except Refused as reason:
+                refused += 1
+                typer.echo(f"refused\t{lang}\t{path.name}\t{reason}")
+    recordings = _recordings(settings, runtime.catalogues, runtime.flows)
+    for lang, _ in batches:
+        for prompt in recordings.missing(lang):
+            typer.echo(f"missing\t{lang}\t{prompt.key}\t{prompt.text}")
+    for line in recordings.coverage():
+        typer.echo(line, err=True)
+    if refused:
+        raise typer.Exit(1)
+
+
 @flows_app.command("report")
 def flows_report(
     turns: bool = typer.Option(False, "--turns", help="Also show each whole conversation reply by reply."),
@@ -340,6 +387,7 @@ def run() -> None:
         f"  health:  {settings.public_url}/healthz\n"
         f"  webhook: {settings.public_url}/webhooks/twilio/messaging\n"
         f"  try it:  .venv/bin/baro simulate --phone +22370000001\n"
+        f"  by voice: .venv/bin/baro simulate --voice --phone +22370000001\n"
         f"  redis:   {settings.redis_url}{' (private, started by baro run)' if manage_redis else ''}\n"
         f"  status:  .venv/bin/supervisorctl -c {settings.var_dir / 'supervisord.conf'} status\n"
         "Ctrl-C stops everything.\n"
@@ -369,10 +417,32 @@ def _replies(twiml: str) -> list[str]:
     return [message.text or "" for message in ET.fromstring(twiml).iter("Message")]
 
 
+def _simulate_call(settings, phone: str) -> None:
+    """A call to the voice line, keys typed in the terminal (bot.voice_console)."""
+    from bot.runtime import Runtime
+    from bot.voice_console import VoiceConsole
+
+    runtime = Runtime(settings)
+    recordings = _recordings(settings, runtime.catalogues, runtime.flows)
+
+    def ask(prompt: str) -> str | None:
+        if sys.stdin.isatty():
+            typer.echo(prompt, nl=False)
+        return sys.stdin.readline().rstrip("\n") or None
+
+    with httpx.Client(timeout=20) as client:
+        try:
+            VoiceConsole(client, settings, recordings, phone, ask, typer.echo).run()
+        except RuntimeError as error:
+            typer.echo(str(error), err=True)
+            raise typer.Exit(1) from None
+
+
 @app.command()
 def simulate(
     phone: str = typer.Option(..., help="The number to write from, e.g. +22370000001."),
     whatsapp: bool = typer.Option(False, help="Write as a WhatsApp user."),
+    voice: bool = typer.Option(False, help="Call the voice line instead: type keys; words are shown, not sent."),
 ) -> None:
     """Talk to baro from the terminal, through the real webhook, signature included."""
     settings = get_settings()
@@ -383,6 +453,8 @@ def simulate(
     typer.echo(f"Writing to {url} as {sender}. An empty line or Ctrl-D ends.")
     if settings.sms_provider == "console":
         _show_outbox(settings.outbox, normalize(phone, settings.default_region))
+    if voice:
+        return _simulate_call(settings, phone)
     interactive = sys.stdin.isatty()
     with httpx.Client(timeout=20) as client:
         while True:

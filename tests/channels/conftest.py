@@ -51,3 +51,19 @@ def gateway(twilio, reconfigure):
     yield FakeGateway
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def prompts_dir(tmp_path, reconfigure):
+    """Voice prompt recordings in a folder of the test's own; list it before `client`."""
+    reconfigure(VOICE_PROMPTS_DIR=str(tmp_path / "voice"))
+    return tmp_path / "voice"
+
+
+@pytest.fixture
+def callback(twilio, reconfigure):
+    """Missed calls to the voice line are called back; list it before `client`."""
+    from tests.channels.voice_caller import LINE
+
+    reconfigure(VOICE_CALLBACK="true", TWILIO_VOICE_FROM=LINE)
+    return twilio

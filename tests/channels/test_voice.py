@@ -11,27 +11,13 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import select
 
-from bot.models import Feedback, Message
+from bot.models import Attachment, Feedback, Message, Site
 from bot.voice_prompts import Recordings
 from tests.channels.support import rows
-from tests.channels.voice_caller import LINE, PHONE, VOICE, Caller, first_words, said, verbs
+from tests.channels.voice_caller import LINE, PHONE, VOICE, Caller, first_words, record_every_prompt, said, verbs
 from tests.conftest import TEST_URL, run_worker, sign
 
 RECORDING = "/2010-04-01/Accounts/{account}/Recordings/RE0123456789abcdef0123456789abcdef"
-
-
-@pytest.fixture
-def prompts_dir(tmp_path, reconfigure):
-    """Recorded prompts in a folder of the test's own; list it before `client`."""
-    reconfigure(VOICE_PROMPTS_DIR=str(tmp_path / "voice"))
-    return tmp_path / "voice"
-
-
-@pytest.fixture
-def callback(twilio, reconfigure):
-    """Missed calls are called back; list it before `client`."""
-    reconfigure(VOICE_CALLBACK="true", TWILIO_VOICE_FROM=LINE)
-    return twilio
 
 
 def caller(client, settings, **options) -> Caller:
@@ -212,3 +198,95 @@ def test_follow_up_by_voice_without_a_reference_goes_back_to_the_menu(twilio, cl
     answer = first_words(call.press("5"))
     assert answer.startswith("Vous n'avez pas encore de référence.")
     assert "Appuyez sur 1 pour Signaler un problème" in answer
+
+
+# ---------------------------------------------------------------------------------------------
+# 7. The whole of it in Bambara, with test recordings.
+
+
+def only_recordings(twiml: ET.Element, data: tuple[str, ...] = (), lang: str = "bm") -> bool:
+    """Every text of ours played from `lang`'s recordings; Twilio's French voice says only `data` (a name)."""
+    return {say.text.strip() for say in twiml.iter("Say") if say.text and say.text.strip()} <= set(data) and all(
+        f"/voice/prompts/{lang}/" in play.text for play in twiml.iter("Play")
+    )
+
+
+def spelt(reference: str, lang: str = "bm") -> str:
+    """A reference said letter by letter, each a recording of its own."""
+    return " ".join(f"{lang}/char-{character.lower()}.wav" for character in reference)
+
+
+def test_a_whole_complaint_by_voice_in_bambara(callback, prompts_dir, client, settings, runtime):
+    record_every_prompt(runtime, prompts_dir)
+    assert caller(client, settings).dial().find("Reject") is not None  # the person "flashes" the line
+    run_worker(runtime.redis)
+    (created,) = callback.calls
+    assert created.form["To"] == PHONE
+
+    call = caller(client, settings, called_back=True)
+    languages = call.dial()
+    assert any(sound.startswith("bm/language-name-") for sound in said(languages))
+    consent = call.press("2")  # Bamanankan
+    main = call.press("1")  # I accept
+    sites = call.press("1")  # report a problem
+    categories = call.press("3")  # Sénou
+    description = call.press("2")  # water and sanitation
+    assert description.find("Record") is not None
+    # Data, not texts of ours, is said by Twilio's French voice: the line's name, the sites' names.
+    assert only_recordings(consent, data=("baro",))
+    with runtime.database() as db:
+        site_names = tuple(db.scalars(select(Site.name)))
+    assert "Sénou" in site_names and only_recordings(sites, data=site_names)
+    for twiml in (main, categories, description):
+        assert only_recordings(twiml), ET.tostring(twiml)
+    played = client.get(next(description.iter("Play")).text)
+    assert played.status_code == 200 and played.content.startswith(b"RIFF")
+
+    spoken_words = b"RIFF-a-spoken-description"
+    end = call.speak(callback.add_recording(spoken_words), seconds=9)
+
+    (feedback,) = feedbacks(runtime)
+    assert (feedback.kind, feedback.channel, feedback.category) == ("complaint", "voice", "water_sanitation")
+    assert verbs(end)[-1] == "Hangup" and only_recordings(end)
+    assert spelt(feedback.reference) in " ".join(said(end))
+
+    run_worker(runtime.redis)
+    with runtime.database() as db:
+        (attachment,) = db.scalars(select(Attachment))
+        assert (attachment.kind, attachment.status, attachment.seconds) == ("audio", "stored", 9)
+        assert attachment.feedback_id == feedback.id
+        assert attachment.content_encrypted and spoken_words not in attachment.content_encrypted
+        assert runtime.vault.decrypt_bytes(attachment.content_encrypted) == spoken_words
+    assert callback.deleted  # only the encrypted copy remains
+    # The words are gone when the call ends: the reference stays with the person by SMS, in Bambara.
+    (sms,) = callback.sent
+    assert sms.form["To"] == PHONE
+    # (Its Bambara letters written as GSM-7 ones, so that it costs one SMS part.)
+    thanks = "Aw ni ce, aw ka gèlèya sèbènna."
+    assert sms.form["Body"] == f"{thanks} Nimòrò: {feedback.reference}. Ka a kibaru nyini, aw ye 5 ci."
+
+
+def test_a_follow_up_by_voice_in_bambara_chooses_among_the_persons_references(
+    twilio, prompts_dir, client, settings, runtime
+):
+    record_every_prompt(runtime, prompts_dir)
+    recording = twilio.url + RECORDING.format(account=settings.twilio_account_sid)
+    # Two complaints by voice: the first call chooses Bambara and accepts, the next ones are at the menu at once.
+    for keys in (("2", "1", "1", "3", "2"), ("1", "3")):  # the site is known the second time
+        call = caller(client, settings)
+        call.dial()
+        for key in keys:
+            call.press(key)
+        call.speak(recording)
+    first, second = feedbacks(runtime)
+
+    call = caller(client, settings)
+    assert only_recordings(call.dial())
+    mine = call.press("5")
+    # Each reference offered with the key to press for it, newest first; as a menu's label it is data, said
+    # by Twilio's French voice (not yet spelt with the Bambara letter recordings, as the reference is at the end).
+    assert mine.find("Gather") is not None and only_recordings(mine, data=(first.reference, second.reference))
+    assert [say.text for say in mine.find("Gather").iter("Say")] == [second.reference, first.reference]
+    status = call.press("1")  # the newest
+    assert verbs(status)[-1] == "Hangup" and only_recordings(status)
+    assert spelt(second.reference) in " ".join(said(status))

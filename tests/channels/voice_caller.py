@@ -6,9 +6,11 @@ answer is TwiML; `Caller` follows it the way Twilio would and reads what it says
 """
 
 import uuid
+import wave
 import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit
 
+from bot.voice_prompts import Recordings
 from tests.conftest import TEST_URL, sign
 
 VOICE = "/webhooks/twilio/voice"
@@ -86,3 +88,14 @@ def first_words(twiml: ET.Element) -> str:
 
 def verbs(twiml: ET.Element) -> list[str]:
     return [element.tag for element in twiml]
+
+
+def record_every_prompt(runtime, folder, lang: str = "bm") -> None:
+    """A small valid WAV (a tenth of a second of silence) for every prompt of `lang`, letters and digits too."""
+    (folder / lang).mkdir(parents=True, exist_ok=True)
+    for prompt in Recordings.configured(runtime.settings, runtime.catalogues, runtime.flows).prompts(lang):
+        with wave.open(str(folder / lang / f"{prompt.key}.wav"), "wb") as recording:
+            recording.setnchannels(1)
+            recording.setsampwidth(2)
+            recording.setframerate(8000)
+            recording.writeframes(b"\x00\x00" * 800)
