@@ -175,6 +175,9 @@ class Settings(BaseSettings):
     # would open and drop a connection per request beyond them.
     bulk_threads: int = Field(default=10, ge=1, le=256)
     max_body_bytes: int = 64 * 1024
+    # Threads per web process for the webhooks' database work (0: 1 on SQLite, which takes one writer at a time,
+    # so requests queue in order instead of in its busy-wait; 8 on PostgreSQL, to overlap its round trips).
+    webhook_threads: int = Field(default=0, ge=0, le=64)
     # A staff form (/admin) past this size is refused unread (413); the longest, a reply or a note, is far less.
     staff_max_body_bytes: int = 64 * 1024
     max_text_chars: int = 4000

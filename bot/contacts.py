@@ -2,26 +2,29 @@
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bot.models import Contact
 from bot.vault import Vault
 
 
-def contact_for(db: Session, vault: Vault, phone: str, **new) -> Contact:
+def contact_for(db: Session, vault: Vault, phone: str, lock: bool = False, **new) -> Contact:
     """The contact of an E.164 number, found by its keyed hash; created with the fields `new` if there is none.
 
-    The number itself is kept only encrypted, and written again if a refusal of consent erased it.
+    The number itself is kept only encrypted, and written again if a refusal of consent erased it. `lock`
+    holds the contact's row until the transaction ends: a person's next message waits for this one.
     """
     digest = vault.lookup_hash(phone)
-    contact = db.scalar(select(Contact).where(Contact.phone_hash == digest))
+    # With its site: every turn of a conversation reads it.
+    query = select(Contact).options(joinedload(Contact.site)).where(Contact.phone_hash == digest)
+    contact = db.scalar(query.with_for_update(of=Contact) if lock else query)
     if contact is None:
         try:
             with db.begin_nested():
                 contact = Contact(phone_hash=digest, **new)
                 db.add(contact)
         except IntegrityError:  # the same number, created by a parallel request at this moment
-            contact = db.scalar(select(Contact).where(Contact.phone_hash == digest))
+            contact = db.scalar(query.with_for_update(of=Contact) if lock else query)
     if contact.phone_encrypted is None:
         contact.phone_encrypted = vault.encrypt(phone)
     return contact

@@ -80,6 +80,20 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+@contextmanager
+def write_transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A transaction that reads what it will write, and that parallel ones may be writing (a person's conversation).
+
+    On SQLite it takes the write lock first (BEGIN IMMEDIATE): otherwise the driver begins only at the first
+    write, after the reads, and two messages from one person would both act on the same step. PostgreSQL
+    callers lock the rows they read for update instead (bot.contacts).
+    """
+    with factory() as session, session.begin():
+        if session.get_bind().dialect.name == "sqlite":
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        yield session
+
+
 def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.db import transaction
+from bot.db import transaction, write_transaction
 from bot.media.files import waiting_at_provider
 from bot.models import Feedback, Message, ProtectionAlert, utcnow
 from bot.outbound.bulk import BULK_QUEUE, channels_with_work, start_drains
@@ -123,12 +123,12 @@ class Transactions:
         """Run `work` in one transaction, retried once if a parallel request committed the same provider id."""
         after = AfterCommit()
         try:
-            with transaction(self.database) as db:
+            with write_transaction(self.database) as db:
                 result = work(db, after)
         except IntegrityError:
             # The same message committed by a parallel request: the second run answers as a retry.
             after = AfterCommit()
-            with transaction(self.database) as db:
+            with write_transaction(self.database) as db:
                 result = work(db, after)
         self.hand_over(after)
         return result

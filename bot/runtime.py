@@ -1,6 +1,7 @@
 """The long-lived objects of one process, built once from the settings."""
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -116,6 +117,12 @@ class Runtime:
         return Vault(self.settings.secret_key)
 
     @cached_property
+    def webhook_threads(self) -> ThreadPoolExecutor:
+        """Where the webhooks' transactions run, off the event loop (WEBHOOK_THREADS)."""
+        count = self.settings.webhook_threads or (1 if self.engine.dialect.name == "sqlite" else 8)
+        return ThreadPoolExecutor(max_workers=count, thread_name_prefix="webhook")
+
+    @cached_property
     def transactions(self) -> Transactions:
         return Transactions(self.database, self.redis, self.settings)
 
@@ -151,6 +158,8 @@ class Runtime:
         )
 
     def close(self) -> None:
+        if "webhook_threads" in self.__dict__:
+            self.webhook_threads.shutdown(wait=True)  # what is in flight finishes before its connections go
         if "engine" in self.__dict__:
             self.engine.dispose()
         if "redis" in self.__dict__:

@@ -137,6 +137,8 @@ def test_work_that_fails_stores_nothing_and_queues_nothing(runtime, person_id):
 
 
 def test_a_message_committed_meanwhile_by_a_parallel_request_is_answered_as_a_retry(runtime, person_id):
+    if runtime.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite: a request's transaction holds the write lock from its start (bot.db.write_transaction)")
     runs: list[str] = []
 
     def handle(db, after):

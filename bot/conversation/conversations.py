@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from bot.actions.base import ActionContext, ActionUnit
@@ -70,6 +70,8 @@ class Handled:
     messages: list[tuple[int, str]] = field(default_factory=list)
     contact_id: int | None = None
     language: str | None = None
+    # The speaker's phone hash and language after the turn (None once erased): what the spool remembers.
+    speaker: tuple[str, str | None] | None = None
     # A question is open: USSD keeps the session (CON) rather than closing it (END).
     waiting: bool = False
     # The turn was part of a confidential report: nothing about it goes out by text.
@@ -107,7 +109,7 @@ class Conversations:
         self.media = media or MediaRules()  # which files people send are kept (MEDIA_TYPES)
 
     def _contact(self, db: Session, inbound: InboundMessage) -> Contact:
-        contact = contact_for(db, self.vault, normalize(inbound.sender, self.region))
+        contact = contact_for(db, self.vault, normalize(inbound.sender, self.region), lock=True)
         contact.last_seen_at = utcnow()
         contact.channel = inbound.channel  # later texts (reminders, broadcasts) go where they last wrote from
         if inbound.channel == Channel.WHATSAPP:
@@ -135,13 +137,15 @@ class Conversations:
 
     def _earlier_reply(self, db: Session, inbound: InboundMessage) -> Handled | None:
         """The answer already given to this provider message id, for a provider's retry from the same sender."""
-        earlier = db.scalar(
-            select(Message).where(Message.channel == inbound.channel, Message.provider_id == inbound.provider_id)
-        )
+        # Asked of every message, and almost always none: columns, not an ORM object.
+        earlier = db.execute(
+            select(Message.id, Contact.phone_hash)
+            .outerjoin(Contact, Contact.id == Message.contact_id)
+            .where(Message.channel == inbound.channel, Message.provider_id == inbound.provider_id)
+        ).first()
         if earlier is None:
             return None
-        sender = db.get(Contact, earlier.contact_id) if earlier.contact_id else None
-        if sender is None or sender.phone_hash != self.vault.lookup_hash(normalize(inbound.sender, self.region)):
+        if earlier.phone_hash != self.vault.lookup_hash(normalize(inbound.sender, self.region)):
             raise ProviderIdTaken(inbound.provider_id)
         reply = db.scalar(select(Message).where(Message.in_reply_to_id == earlier.id).order_by(Message.id))
         return Handled(answer=None, reply=self._text_of(reply) if reply else None)
@@ -149,13 +153,15 @@ class Conversations:
     def _text_of(self, message: Message) -> str | None:
         return self.vault.decrypt(message.text_encrypted) if message.text_encrypted else message.text
 
-    def _keep(self, message: Message, text: str | None, confidential: bool) -> None:
+    def _sealed(self, text: str | None, confidential: bool) -> dict[str, object]:
         """A message's text: in clear, or encrypted when it belongs to a confidential report."""
-        message.confidential = confidential
         if confidential:
-            message.text, message.text_encrypted = None, self.vault.encrypt(text) if text else None
-        else:
-            message.text = text
+            return {"confidential": True, "text": None, "text_encrypted": self.vault.encrypt(text) if text else None}
+        return {"confidential": False, "text": text, "text_encrypted": None}
+
+    def _keep(self, message: Message, text: str | None, confidential: bool) -> None:
+        for name, value in self._sealed(text, confidential).items():
+            setattr(message, name, value)
 
     def handle(self, db: Session, inbound: InboundMessage, write: Writer, fresh: bool = False) -> Handled:
         """Store the message, advance the conversation, store the answer as `write` writes it; the caller commits.
@@ -167,9 +173,11 @@ class Conversations:
             return earlier
         contact = self._contact(db, inbound)
         key = position_key(inbound.channel, contact.id)
-        position = None if fresh else self.store.load(db, key)
-        attached = sum(1 for item in inbound.media if self.media.keeps(item))
-        turn = step(self.flows, position, self._context(db, contact), inbound.text, attached)
+        # Reading needs none of the contact's new last_seen_at: it is written with the message, in one flush.
+        with db.no_autoflush:
+            position = None if fresh else self.store.load(db, key)
+            attached = sum(1 for item in inbound.media if self.media.keeps(item))
+            turn = step(self.flows, position, self._context(db, contact), inbound.text, attached)
         if not attached and any(not self.media.takes(item.content_type) for item in inbound.media):
             turn = _file_refused(turn)
         # Answering a confidential flow, or entering one ("4"): even that it happened is for protection staff only.
@@ -202,15 +210,17 @@ class Conversations:
         answer = Answer(turn.replies, lang, context.outcome.values) if turn.replies else None
         reply = write(answer) if answer else None
         if reply:
-            sent = Message(
-                contact_id=contact.id,
-                channel=inbound.channel,
-                direction=Direction.OUT,
-                in_reply_to_id=message.id,
-                status=MessageStatus.REPLIED,
+            # One statement: nothing reads the answer back in this transaction.
+            db.execute(
+                insert(Message.__table__).values(
+                    contact_id=contact.id,
+                    channel=inbound.channel,
+                    direction=Direction.OUT,
+                    in_reply_to_id=message.id,
+                    status=MessageStatus.REPLIED,
+                    **self._sealed(reply, confidential),
+                )
             )
-            self._keep(sent, reply, confidential)
-            db.add(sent)
         return Handled(
             answer=answer,
             reply=reply,
@@ -218,6 +228,7 @@ class Conversations:
             messages=context.outcome.messages,
             contact_id=contact.id,
             language=lang or self.catalogues.default,
+            speaker=(contact.phone_hash, contact.language),
             waiting=bool(turn.position) and not turn.position.get("parked"),
             confidential=confidential,
             attachments=[message.id] if fetch else [],

@@ -9,7 +9,7 @@ import json
 from datetime import datetime, timedelta
 
 from cryptography.fernet import InvalidToken
-from sqlalchemy import delete
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.models import ConversationState, utcnow
@@ -36,8 +36,12 @@ class StateStore:
         self.vault = vault
         self.ttl = timedelta(seconds=ttl_seconds)
 
+    # Every message reads and writes its conversation's state: single statements, not the ORM's unit of work.
+
     def load(self, db: Session, key: str) -> dict | None:
-        row = db.get(ConversationState, key)
+        row = db.execute(
+            select(ConversationState.state, ConversationState.expires_at).where(ConversationState.key == key)
+        ).first()
         if row is None or row.expires_at <= utcnow():
             return None
         try:
@@ -47,16 +51,13 @@ class StateStore:
 
     def save(self, db: Session, key: str, state: dict | None) -> None:
         """Keep `state` under `key` for the store's time to live (None: forget it); the caller commits."""
-        row = db.get(ConversationState, key)
+        where = ConversationState.__table__.c.key == key
         if state is None:
-            if row is not None:
-                db.delete(row)
+            db.execute(delete(ConversationState.__table__).where(where))
             return
-        sealed, expires_at = self.vault.encrypt(json.dumps(state, default=_encode)), utcnow() + self.ttl
-        if row is None:
-            db.add(ConversationState(key=key, state=sealed, expires_at=expires_at))
-        else:
-            row.state, row.expires_at = sealed, expires_at
+        values = {"state": self.vault.encrypt(json.dumps(state, default=_encode)), "expires_at": utcnow() + self.ttl}
+        if not db.execute(update(ConversationState.__table__).where(where).values(values)).rowcount:
+            db.execute(insert(ConversationState.__table__).values(key=key, **values))
 
 
 def purge_expired(db: Session) -> int:

@@ -8,7 +8,9 @@ line each, like the first screen of the line: most people speak Bambara first, m
 a default language would leave half of them unsure their message arrived.
 """
 
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
@@ -22,7 +24,6 @@ from bot.conversation.conversations import Handled, Writer
 from bot.conversation.inbound import InboundMessage
 from bot.engine.flow import Text
 from bot.i18n import Catalogues
-from bot.models import Contact
 from bot.notices import RECEIVED
 from bot.outbound.gsm7 import prepare
 from bot.phones import normalize
@@ -31,6 +32,11 @@ from bot.vault import Vault
 KEY = "baro:language:{}"
 KEPT = timedelta(days=30)
 QUIET_SECONDS = 30.0
+# What this process told Redis lately is not told again for an hour: a conversation's messages come minutes
+# apart, and a Redis round trip per message was most of its Redis time (bench/capacity.py). Another process
+# may meanwhile have written a newer language: the notice of an outage is in the older one for that hour.
+TOLD_SECONDS = 3600.0
+TOLD_AT_MOST = 10_000  # people; about a megabyte
 
 
 class KnownLanguages:
@@ -41,6 +47,8 @@ class KnownLanguages:
         # After a Redis error, leave it alone for a while: every message asks, and an unreachable
         # host costs a whole connect timeout each time.
         self._quiet_until = 0.0
+        self._told: OrderedDict[str, tuple[str | None, float]] = OrderedDict()
+        self._told_lock = threading.Lock()  # the webhooks' threads share it
 
     def _available(self) -> bool:
         return time.monotonic() >= self._quiet_until
@@ -50,7 +58,9 @@ class KnownLanguages:
 
     def remember(self, heard: Iterable[tuple[str, str | None]]) -> None:
         """Note (phone hash, language) pairs; None forgets. Redis being down only costs a less precise answer later."""
-        heard = list(heard)
+        now = time.monotonic()
+        with self._told_lock:
+            heard = [(h, language) for h, language in heard if not self._told_lately(h, language, now)]
         if not heard or not self._available():
             return
         try:
@@ -63,6 +73,17 @@ class KnownLanguages:
                 pipe.execute()
         except RedisError:
             self._failed()
+            return
+        with self._told_lock:
+            for phone_hash, language in heard:
+                self._told[phone_hash] = (language, now)
+                self._told.move_to_end(phone_hash)
+            while len(self._told) > TOLD_AT_MOST:
+                self._told.popitem(last=False)
+
+    def _told_lately(self, phone_hash: str, language: str | None, now: float) -> bool:
+        told = self._told.get(phone_hash)
+        return told is not None and told[0] == language and now - told[1] < TOLD_SECONDS
 
     def of(self, sender: str) -> str | None:
         """The language of a sender as a provider wrote it, if known."""
@@ -95,7 +116,6 @@ class Listening(Exchange):
 
     def converse(self, inbound: InboundMessage, fresh: bool = False, write: Writer | None = None) -> Handled:
         handled = super().converse(inbound, fresh, write)
-        if handled.contact_id is not None:  # None: a provider's retry, answered from what was stored
-            contact = self.db.get(Contact, handled.contact_id)
-            self.heard.append((contact.phone_hash, contact.language))
+        if handled.speaker is not None:  # None: a provider's retry, answered from what was stored
+            self.heard.append(handled.speaker)
         return handled

@@ -18,7 +18,7 @@ from bot.web.pages import Interface
 from bot.web.security import LOGIN_KEY, AdminsOnly, DeskOnly, LoginRequired, OrganizersOnly, csrf_is_valid
 
 
-def _runtime(request: Request) -> Runtime:
+async def _runtime(request: Request) -> Runtime:  # async: FastAPI runs a plain function in a thread
     return request.app.state.runtime
 
 

@@ -7,11 +7,12 @@ Bad input is a 4xx with a plain-text reason, never a 500. While the database is 
 request is kept in the spool and answered by its adapter's `spooled` (bot/spool), with a 2xx.
 """
 
+import asyncio
+import functools
 import logging
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.responses import PlainTextResponse, Response
@@ -120,7 +121,8 @@ def _endpoint(adapter: ChannelAdapter, route: Route):
         except Refused as refused:
             return refusal(refused)
 
-        return await run_in_threadpool(answer, runtime, adapter, route, form, parsed)
+        work = functools.partial(answer, runtime, adapter, route, form, parsed)
+        return await asyncio.get_running_loop().run_in_executor(runtime.webhook_threads, work)
 
     endpoint.__name__ = f"{adapter.name}_{route.handle.__name__}"
     return endpoint
