@@ -14,6 +14,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator
 
+from bot import logs
 from bot.config import get_settings
 from bot.phones import normalize
 from bot.vocabulary import Role
@@ -36,10 +37,21 @@ def _private_files() -> None:
     var_dir = get_settings().var_dir
     if var_dir.is_dir() and var_dir.stat().st_uid == os.getuid():
         var_dir.chmod(0o700)  # made before this rule, or by hand
+    logs.configure(get_settings())  # and every command logs alike: masked; one JSON object a line if LOG_FORMAT=json
 
 
-def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def _metrics_files(role: str) -> None:
+    """This process and its children keep their metrics in files under METRICS_DIR/`role`, emptied now (bot/metrics.py).
+
+    prometheus_client reads PROMETHEUS_MULTIPROC_DIR once, when first imported: so before anything imports it.
+    """
+    if "prometheus_client" in sys.modules:
+        raise RuntimeError("prometheus_client was imported before its multi-process folder was set")
+    folder = get_settings().metrics_dir / role
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):  # the files only: a process still running elsewhere keeps its folder
+        stale.unlink(missing_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
 @db_app.command("upgrade")
@@ -298,10 +310,10 @@ def web(
     ),
 ) -> None:
     """Serve the web application: gunicorn with uvicorn workers (bot/webserver.py)."""
+    _metrics_files("web")
     from bot import webserver
     from bot.app import create_app
 
-    _logging()
     webserver.serve(get_settings(), workers, create_app)
 
 
@@ -313,11 +325,11 @@ def worker(
     ),
 ) -> None:
     """Run RQ's worker pool over baro's queues (workers/pool.py)."""
+    _metrics_files("worker")
     from bot.runtime import get_runtime
     from workers import pool
 
-    _logging()
-    pool.run(get_runtime().redis, processes, burst=burst)
+    pool.run(get_runtime().redis, processes, burst=burst, logging_level=get_settings().log_level)
 
 
 @app.command()
@@ -331,7 +343,6 @@ def cron() -> None:
     from bot.runtime import get_runtime
     from workers.periodic import PERIODIC
 
-    _logging()
     runtime = get_runtime()
     stop_requested = False
 

@@ -2,10 +2,11 @@
 
 import os
 from functools import lru_cache
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, IPvAnyNetwork, StringConstraints, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot import samples
@@ -57,6 +58,11 @@ class Settings(BaseSettings):
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
     secret_key: str = ""
+    # What every process logs, on stderr (bot/logs.py): `text` lines for a person, or `json`, one object per line
+    # for a log collector; in both, phone numbers and secrets are masked. A new setting whose name ends in
+    # `token`, `secret`, `key` or `password` is masked as a secret.
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     flows_dir: Path = ROOT / "flows"
     locales_dir: Path = ROOT / "locales"
@@ -190,6 +196,15 @@ class Settings(BaseSettings):
     spool_dir: Path | None = None
     # How often the web process looks for requests to replay.
     spool_flush_seconds: float = 5.0
+    # GET /metrics (Prometheus, bot/web/metrics.py) answers a request straight from these networks (comma-separated;
+    # empty: none), or one with `Authorization: Bearer METRICS_TOKEN` from anywhere (empty token: none).
+    metrics_token: str = ""
+    metrics_networks: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
+        default_factory=lambda: [ip_network("127.0.0.0/8"), ip_network("::1/128")]
+    )
+    # Where `baro web` and `baro worker` processes keep their metrics, one file each (bot/metrics.py): a scrape of
+    # a web process adds up those of its host. Default: $VAR_DIR/metrics.
+    metrics_dir: Path | None = None
 
     @field_validator("assembly_reminder_hours", mode="before")
     @classmethod
@@ -217,7 +232,7 @@ class Settings(BaseSettings):
             raise ValueError("targets are whole hours or days, at least 1")
         return value
 
-    @field_validator("languages", "protection_alert_numbers", "media_types", mode="before")
+    @field_validator("languages", "protection_alert_numbers", "media_types", "metrics_networks", mode="before")
     @classmethod
     def _split_languages(cls, value: object) -> object:
         """Accept comma-separated lists, e.g. `LANGUAGES=fr,bm,ff`: one line per new language."""
@@ -232,6 +247,7 @@ class Settings(BaseSettings):
         self.redis_url = self.redis_url or f"unix://{self.local_redis_socket}"
         self.spool_dir = self.spool_dir or self.var_dir / "spool"
         self.voice_prompts_dir = self.voice_prompts_dir or self.var_dir / "voice"
+        self.metrics_dir = self.metrics_dir or self.var_dir / "metrics"
         return self
 
     def alphabet(self, channel: str) -> str:

@@ -26,7 +26,9 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             _private(Path(path))
-        engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
+        # Both engines leave a statement's parameters (a person's words, lookup hashes, tokens) out of
+        # SQLAlchemy's errors and logs: a failed request's or job's traceback is logged.
+        engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -37,7 +39,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True)
 
 
 def _private(database: Path) -> None:

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from gunicorn.app.base import BaseApplication
 from uvicorn_worker import UvicornWorker
 
+from bot import logs, metrics
 from bot.config import Settings
 from bot.orphans import die_with_parent
 
@@ -63,8 +64,11 @@ def options(settings: Settings, workers: int) -> dict[str, Any]:
         "worker_class": WORKER_CLASS,
         "graceful_timeout": GRACEFUL_SECONDS,
         "accesslog": "-",
+        # gunicorn sets up its loggers again in its arbiter: baro's handlers, format and masking (bot/logs.py).
+        "logconfig_dict": logs.config(settings),
         # gunicorn 27's control socket has one path per user ($HOME/.gunicorn): two servers would share it.
         "control_socket_disable": True,
+        "child_exit": metrics.child_exit,  # a dead worker's requests in flight are no longer counted
     }
 
 

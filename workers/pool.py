@@ -38,7 +38,9 @@ class PoolWorker(SimpleWorker):
         super()._start_scheduler(*args, **kwargs)
 
 
-def run(redis: Redis, processes: int, burst: bool = False) -> None:
+def run(redis: Redis, processes: int, burst: bool = False, logging_level: str = "INFO") -> None:
     # Queues are drained in their order: intake, then replies to people, then bulk sends. Each worker also
-    # runs RQ's scheduler (retries of transient send failures after their backoff).
-    WorkerPool(QUEUES, connection=redis, num_workers=processes, worker_class=PoolWorker).start(burst=burst)
+    # runs RQ's scheduler (retries of transient send failures after their backoff). RQ sets its loggers' level
+    # (LOG_LEVEL), and writes through the handlers of bot.logs.
+    pool = WorkerPool(QUEUES, connection=redis, num_workers=processes, worker_class=PoolWorker)
+    pool.start(burst=burst, logging_level=logging_level)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.cases.lifecycle import Desk
 from bot.engine.actions import ActionSpec
 from bot.engine.interpreter import Action
@@ -66,6 +67,7 @@ class ActionContext:
             self.outcome.values["reference"] = feedback.reference
             self.outcome.feedback_ids.append(feedback.id)
             self.outcome.confidential |= feedback.confidential
+            metrics.count_submission(feedback.kind, feedback.channel)
             return feedback
         raise RuntimeError("could not draw a free reference")
 

@@ -60,7 +60,8 @@ class ProviderForm(BaseModel):
     is dropped.
     """
 
-    model_config = ConfigDict(extra="allow", str_strip_whitespace=False, frozen=True)
+    # Its validation errors never quote a value (a person's words or number): a logged one must not carry them.
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=False, frozen=True, hide_input_in_errors=True)
     # The form's keys (as the provider spells them) that hold the text of an SMS.
     sms_text: ClassVar[tuple[str, ...]] = ()
 

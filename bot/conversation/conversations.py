@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.actions.base import ActionContext, ActionUnit
 from bot.cases.lifecycle import Desk
 from bot.contacts import contact_for
@@ -193,6 +194,7 @@ class Conversations:
         self._keep(message, inbound.text, confidential)
         db.add(message)
         db.flush()
+        metrics.count_message(Direction.IN, inbound.channel, "received")
         # Kept whatever the turn does with them, sealed with the message (its `confidential`).
         fetch = record(db, message, inbound.media, self.media) if inbound.media else False
         context = ActionContext(db, contact, message, self.vault, desk=self.desk)
@@ -221,6 +223,7 @@ class Conversations:
                     **self._sealed(reply, confidential),
                 )
             )
+            metrics.count_message(Direction.OUT, inbound.channel, MessageStatus.REPLIED)
         return Handled(
             answer=answer,
             reply=reply,

@@ -11,7 +11,7 @@ config = context.config
 
 def run_migrations() -> None:
     url = config.get_main_option("sqlalchemy.url")
-    connectable = create_engine(url, poolclass=pool.NullPool)
+    connectable = create_engine(url, poolclass=pool.NullPool, hide_parameters=True)  # as bot.db's engines
     with connectable.connect() as connection:
         context.configure(
             connection=connection,

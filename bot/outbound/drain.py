@@ -26,6 +26,7 @@ from queue import SimpleQueue
 
 from sqlalchemy import bindparam, func, or_, select, update
 
+from bot import metrics
 from bot.db import transaction
 from bot.models import Contact, Message, utcnow
 from bot.outbound.bulk import DrainLock, channels_with_work, drain_later, mark_done, start_drains, waiting
@@ -173,6 +174,7 @@ class Drain:
                     .values(status=MessageStatus.CANCELLED, error_message="the person opted out or withdrew consent")
                     .execution_options(synchronize_session=False)
                 )
+                metrics.count_message(Direction.OUT, self.channel, MessageStatus.CANCELLED, len(gone))
             live = [row for row in rows if row[0] not in set(gone)]
             window = self._window_open(db, [row[3] for row in live], now)
             vault = self.runtime.vault
@@ -241,6 +243,7 @@ class Drain:
             finished.append(self.finished.get())
         if finished:
             record(self.runtime, finished)
+            metrics.count_sends(self.channel, (outcome.status for outcome, _ in finished))
             self.sent += len(finished)
 
     def finish(self) -> None:

@@ -5,6 +5,8 @@ from collections.abc import Callable
 
 from redis import Redis
 
+from bot import metrics
+
 # Replies go first without a priority scheme of their own: the lanes are separate RQ queues a
 # worker drains in order (replies before broadcasts), and each job reserves its slot only when it
 # runs, never when it is queued, so at most one slot per worker is reserved ahead of a reply.
@@ -44,6 +46,7 @@ class Pacer:
     def wait(self, channel: str, per_second: float, sleep: Callable[[float], None] = time.sleep) -> float:
         """Reserve a slot and sleep until it comes; the seconds slept."""
         delay = self.reserve(channel, per_second)
+        metrics.observe_pacing(channel, delay)
         if delay > 0:
             sleep(delay)
         return delay

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
+from bot import metrics
 from bot.db import transaction
 from bot.models import Contact, Message, utcnow
 from bot.outbound.provider import Outgoing, SendError, TransientSendError, UncertainSendError
@@ -38,6 +39,7 @@ def send(runtime: Runtime, message_id: int) -> MessageStatus | None:
         return None
 
     def finish(status: MessageStatus, error: SendError | None = None, provider_id: str | None = None):
+        metrics.count_message(Direction.OUT, out.channel, status)
         return _finish(runtime, message_id, claimed_at, status, error, provider_id)
 
     sender = runtime.senders.get(out.channel)
@@ -81,6 +83,7 @@ def _claim(runtime: Runtime, message_id: int) -> tuple[Outgoing | None, int, dat
         contact = db.get(Contact, message.contact_id)
         if contact.opted_out_at is not None or contact.phone_encrypted is None:
             message.status, message.error_message = MessageStatus.CANCELLED, "the person opted out or withdrew consent"
+            metrics.count_message(Direction.OUT, message.channel, MessageStatus.CANCELLED)
             return None, message.attempts, None
         channel = Channel(message.channel)
         use_template = channel == Channel.WHATSAPP and not whatsapp_window_open(db, contact.id)

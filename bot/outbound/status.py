@@ -3,6 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.models import Contact, Message, utcnow
 from bot.vocabulary import Direction, MessageStatus
 
@@ -28,6 +29,8 @@ def record_status(
         return False
     new = _rank(status)
     if new is not None and new >= (_rank(message.status) or 0):
+        if status != message.status:  # a report repeated is not counted again
+            metrics.count_message(Direction.OUT, message.channel, status)
         message.status, message.status_at = status, utcnow()
         if error_code:
             # A provider's codes are short (Twilio's are five digits); a longer one is kept whole in the message.
