@@ -4,8 +4,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot import metrics
 from bot.actions.base import ActionContext, ActionUnit
@@ -111,10 +112,14 @@ class Conversations:
 
     def _contact(self, db: Session, inbound: InboundMessage) -> Contact:
         contact = contact_for(db, self.vault, normalize(inbound.sender, self.region), lock=True)
-        contact.last_seen_at = utcnow()
-        contact.channel = inbound.channel  # later texts (reminders, broadcasts) go where they last wrote from
+        # Later texts (reminders, broadcasts) go where they last wrote from.
+        seen = {"last_seen_at": utcnow(), "channel": inbound.channel}
         if inbound.channel == Channel.WHATSAPP:
-            contact.whatsapp_seen_at = contact.last_seen_at
+            seen["whatsapp_seen_at"] = seen["last_seen_at"]
+        # Every message writes these: one statement now, not the ORM's unit of work at a flush.
+        db.execute(update(Contact.__table__).where(Contact.__table__.c.id == contact.id).values(seen))
+        for name, value in seen.items():
+            set_committed_value(contact, name, value)
         return contact
 
     def _context(self, db: Session, contact: Contact) -> Context:
@@ -160,10 +165,6 @@ class Conversations:
             return {"confidential": True, "text": None, "text_encrypted": self.vault.encrypt(text) if text else None}
         return {"confidential": False, "text": text, "text_encrypted": None}
 
-    def _keep(self, message: Message, text: str | None, confidential: bool) -> None:
-        for name, value in self._sealed(text, confidential).items():
-            setattr(message, name, value)
-
     def handle(self, db: Session, inbound: InboundMessage, write: Writer, fresh: bool = False) -> Handled:
         """Store the message, advance the conversation, store the answer as `write` writes it; the caller commits.
 
@@ -174,26 +175,25 @@ class Conversations:
             return earlier
         contact = self._contact(db, inbound)
         key = position_key(inbound.channel, contact.id)
-        # Reading needs none of the contact's new last_seen_at: it is written with the message, in one flush.
-        with db.no_autoflush:
-            position = None if fresh else self.store.load(db, key)
-            attached = sum(1 for item in inbound.media if self.media.keeps(item))
-            turn = step(self.flows, position, self._context(db, contact), inbound.text, attached)
+        position = None if fresh else self.store.load(db, key)
+        attached = sum(1 for item in inbound.media if self.media.keeps(item))
+        turn = step(self.flows, position, self._context(db, contact), inbound.text, attached)
         if not attached and any(not self.media.takes(item.content_type) for item in inbound.media):
             turn = _file_refused(turn)
         # Answering a confidential flow, or entering one ("4"): even that it happened is for protection staff only.
         confidential = self.flows.is_confidential(position) or self.flows.is_confidential(turn.position)
 
-        message = Message(
-            contact_id=contact.id,
-            channel=inbound.channel,
-            direction=Direction.IN,
-            provider_id=inbound.provider_id,
-            media=[item.url for item in inbound.media] or None,  # as the provider named them
-        )
-        self._keep(message, inbound.text, confidential)
-        db.add(message)
-        db.flush()
+        stored = {
+            "contact_id": contact.id,
+            "channel": inbound.channel,
+            "direction": Direction.IN,
+            "provider_id": inbound.provider_id,
+            "media": [item.url for item in inbound.media] or None,  # as the provider named them
+            **self._sealed(inbound.text, confidential),
+        }
+        # One statement (a provider's retry of a stored id fails it: Transactions.run answers it as a retry), and
+        # for the actions a copy of the row, outside the session.
+        message = Message(id=db.execute(insert(Message.__table__).values(stored)).inserted_primary_key[0], **stored)
         metrics.count_message(Direction.IN, inbound.channel, "received")
         # Kept whatever the turn does with them, sealed with the message (its `confidential`).
         fetch = record(db, message, inbound.media, self.media) if inbound.media else False
@@ -204,7 +204,8 @@ class Conversations:
             gather(db, contact.id, feedback_id)
         if context.outcome.confidential and not confidential:  # e.g. a confidential reference looked up
             confidential = True
-            self._keep(message, inbound.text, confidential)
+            sealed = self._sealed(inbound.text, confidential)
+            db.execute(update(Message.__table__).where(Message.__table__.c.id == message.id).values(sealed))
         self.store.save(db, key, turn.position)
 
         # A refusal erases the contact's language, but the goodbye is still in the language they chose.
