@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -62,6 +62,19 @@ class LazyChoices(Mapping):
         return len(self._loaders)
 
 
+# What every message runs, built once and run on the transaction's connection: building a statement and
+# going through the ORM's execution cost more than running it (bench/capacity.py's profile).
+_MESSAGES, _CONTACTS = Message.__table__, Contact.__table__
+_EARLIER = (
+    select(_MESSAGES.c.id, _CONTACTS.c.phone_hash)
+    .select_from(_MESSAGES.outerjoin(_CONTACTS, _CONTACTS.c.id == _MESSAGES.c.contact_id))
+    .where(_MESSAGES.c.channel == bindparam("channel"), _MESSAGES.c.provider_id == bindparam("provider_id"))
+)
+_SEEN = update(_CONTACTS).where(_CONTACTS.c.id == bindparam("contact"))  # the columns set are those given
+_STORE = insert(_MESSAGES)
+_RESEAL = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("message"))
+
+
 @dataclass
 class Handled:
     # What to say, structured; None when nothing is said (an opted-out number) or for a provider's retry.
@@ -117,7 +130,7 @@ class Conversations:
         if inbound.channel == Channel.WHATSAPP:
             seen["whatsapp_seen_at"] = seen["last_seen_at"]
         # Every message writes these: one statement now, not the ORM's unit of work at a flush.
-        db.execute(update(Contact.__table__).where(Contact.__table__.c.id == contact.id).values(seen))
+        db.connection().execute(_SEEN, {"contact": contact.id, **seen})
         for name, value in seen.items():
             set_committed_value(contact, name, value)
         return contact
@@ -143,12 +156,8 @@ class Conversations:
 
     def _earlier_reply(self, db: Session, inbound: InboundMessage) -> Handled | None:
         """The answer already given to this provider message id, for a provider's retry from the same sender."""
-        # Asked of every message, and almost always none: columns, not an ORM object.
-        earlier = db.execute(
-            select(Message.id, Contact.phone_hash)
-            .outerjoin(Contact, Contact.id == Message.contact_id)
-            .where(Message.channel == inbound.channel, Message.provider_id == inbound.provider_id)
-        ).first()
+        found = {"channel": inbound.channel, "provider_id": inbound.provider_id}
+        earlier = db.connection().execute(_EARLIER, found).first()
         if earlier is None:
             return None
         if earlier.phone_hash != self.vault.lookup_hash(normalize(inbound.sender, self.region)):
@@ -193,7 +202,7 @@ class Conversations:
         }
         # One statement (a provider's retry of a stored id fails it: Transactions.run answers it as a retry), and
         # for the actions a copy of the row, outside the session.
-        message = Message(id=db.execute(insert(Message.__table__).values(stored)).inserted_primary_key[0], **stored)
+        message = Message(id=db.connection().execute(_STORE, stored).inserted_primary_key[0], **stored)
         metrics.count_message(Direction.IN, inbound.channel, "received")
         # Kept whatever the turn does with them, sealed with the message (its `confidential`).
         fetch = record(db, message, inbound.media, self.media) if inbound.media else False
@@ -205,7 +214,7 @@ class Conversations:
         if context.outcome.confidential and not confidential:  # e.g. a confidential reference looked up
             confidential = True
             sealed = self._sealed(inbound.text, confidential)
-            db.execute(update(Message.__table__).where(Message.__table__.c.id == message.id).values(sealed))
+            db.connection().execute(_RESEAL, {"message": message.id, **sealed})
         self.store.save(db, key, turn.position)
 
         # A refusal erases the contact's language, but the goodbye is still in the language they chose.
@@ -214,16 +223,15 @@ class Conversations:
         reply = write(answer) if answer else None
         if reply:
             # One statement: nothing reads the answer back in this transaction.
-            db.execute(
-                insert(Message.__table__).values(
-                    contact_id=contact.id,
-                    channel=inbound.channel,
-                    direction=Direction.OUT,
-                    in_reply_to_id=message.id,
-                    status=MessageStatus.REPLIED,
-                    **self._sealed(reply, confidential),
-                )
-            )
+            answered = {
+                "contact_id": contact.id,
+                "channel": inbound.channel,
+                "direction": Direction.OUT,
+                "in_reply_to_id": message.id,
+                "status": MessageStatus.REPLIED,
+                **self._sealed(reply, confidential),
+            }
+            db.connection().execute(_STORE, answered)
             metrics.count_message(Direction.OUT, inbound.channel, MessageStatus.REPLIED)
         return Handled(
             answer=answer,

@@ -9,11 +9,18 @@ import json
 from datetime import datetime, timedelta
 
 from cryptography.fernet import InvalidToken
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.models import ConversationState, utcnow
 from bot.vault import Vault
+
+_TABLE = ConversationState.__table__
+_KEY = _TABLE.c.key == bindparam("state_key")
+_LOAD = select(_TABLE.c.state, _TABLE.c.expires_at).where(_KEY)
+_UPDATE = update(_TABLE).where(_KEY)  # the columns set are those given
+_INSERT = insert(_TABLE)
+_FORGET = delete(_TABLE).where(_KEY)
 
 
 def position_key(channel: str, contact_id: int) -> str:
@@ -36,12 +43,10 @@ class StateStore:
         self.vault = vault
         self.ttl = timedelta(seconds=ttl_seconds)
 
-    # Every message reads and writes its conversation's state: single statements, not the ORM's unit of work.
+    # Every message reads and writes its conversation's state: statements built once, run on the connection.
 
     def load(self, db: Session, key: str) -> dict | None:
-        row = db.execute(
-            select(ConversationState.state, ConversationState.expires_at).where(ConversationState.key == key)
-        ).first()
+        row = db.connection().execute(_LOAD, {"state_key": key}).first()
         if row is None or row.expires_at <= utcnow():
             return None
         try:
@@ -51,13 +56,13 @@ class StateStore:
 
     def save(self, db: Session, key: str, state: dict | None) -> None:
         """Keep `state` under `key` for the store's time to live (None: forget it); the caller commits."""
-        where = ConversationState.__table__.c.key == key
+        connection = db.connection()
         if state is None:
-            db.execute(delete(ConversationState.__table__).where(where))
+            connection.execute(_FORGET, {"state_key": key})
             return
         values = {"state": self.vault.encrypt(json.dumps(state, default=_encode)), "expires_at": utcnow() + self.ttl}
-        if not db.execute(update(ConversationState.__table__).where(where).values(values)).rowcount:
-            db.execute(insert(ConversationState.__table__).values(key=key, **values))
+        if not connection.execute(_UPDATE, {"state_key": key, **values}).rowcount:
+            connection.execute(_INSERT, {"key": key, **values})
 
 
 def purge_expired(db: Session) -> int:
