@@ -12,7 +12,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 from sqlalchemy import Update, case, delete, func, literal, null, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
-from zxcvbn import zxcvbn
 
 from bot.db import transaction
 from bot.models import Site, StaffLogin, StaffUser, UTCDateTime, utcnow
@@ -42,6 +41,10 @@ def password_problem(password: str, email: str = "") -> str | None:
     """Why this password may not be used (for the account of `email`), or None if it may."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"a password needs at least {MIN_PASSWORD_LENGTH} characters"
+    # zxcvbn: imported when used, not with the web process: 13 MB every gunicorn worker would
+    # carry otherwise (bench/capacity.py).
+    from zxcvbn import zxcvbn
+
     own_words = ["baro", email, email.partition("@")[0]] if email else ["baro"]
     with _zxcvbn_lock:
         estimate = zxcvbn(password[:_SCORED_CHARACTERS], user_inputs=own_words)

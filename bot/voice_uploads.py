@@ -11,8 +11,6 @@ import os
 import tempfile
 from pathlib import Path
 
-import soundfile
-
 from bot.vocabulary import N_
 
 MAX_SECONDS = 60
@@ -40,6 +38,10 @@ class Refused(ValueError):
 
 def decoded(data: bytes) -> tuple[str, bytes]:
     """(extension, bytes to store) of an uploaded recording; Refused if it is not one."""
+    # soundfile and numpy: imported when used, not with the web process: 18 MB every gunicorn worker would
+    # carry otherwise (bench/capacity.py).
+    import soundfile
+
     if len(data) > MAX_BYTES:
         raise Refused(TOO_LARGE, megabytes=MAX_BYTES // (1024 * 1024))
     try:  # decoded whole: a file that only starts like a sound (truncated, renamed) fails here

@@ -16,11 +16,6 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from starlette.background import BackgroundTask
 
 from bot.cases import export
@@ -139,7 +134,10 @@ def export_csv(request: Request, user: DeskStaffDep, db: DbDep, runtime: Runtime
 # --- XLSX ----------------------------------------------------------------------------------------
 
 
-def _xlsx_cell(sheet, value: export.Value, tz: ZoneInfo) -> WriteOnlyCell:
+def _xlsx_cell(sheet, value: export.Value, tz: ZoneInfo):
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     if isinstance(value, datetime):
         # A spreadsheet knows no time zones: the time where the staff work.
         cell = WriteOnlyCell(sheet, value=value.astimezone(tz).replace(tzinfo=None))
@@ -156,6 +154,12 @@ def _xlsx_cell(sheet, value: export.Value, tz: ZoneInfo) -> WriteOnlyCell:
 
 def _workbook(db, user: StaffUser, runtime: Runtime, filters: Filters, reading: export.Reading, hxl: bool, tz) -> str:
     """The XLSX written to a temporary file, a batch at a time (write-only: rows are not kept in memory)."""
+    # openpyxl: imported when used, not with the web process: 17 MB every gunicorn worker would carry otherwise
+    # (bench/capacity.py).
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet("baro")
     for index, column in enumerate(export.COLUMNS, start=1):
