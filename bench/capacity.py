@@ -124,7 +124,8 @@ else:
     app = create()
     runtime = getattr(app.state, "runtime", None)
     if runtime is not None:  # what a process builds once (flows, catalogues, checks) is not a message's work
-        _ = runtime.conversations, runtime.transactions, runtime.webhook_threads
+        for built_once in ("conversations", "transactions", "webhook_threads"):
+            getattr(runtime, built_once, None)
     main = cProfile.Profile(time.thread_time)  # CPU, not waits: each thread its own clock
     main.enable()
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
@@ -546,6 +547,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--phones", type=int, default=5000, help="distinct phones per load (default 5000)")
     parser.add_argument("--memory-messages", type=int, default=100_000, help="messages before the RSS (0: skip)")
     parser.add_argument("--no-profile", action="store_true", help="skip the per-message CPU breakdown")
+    parser.add_argument("--profile-on", default="sqlite", choices=("sqlite", "postgresql"), help="its database")
     parser.add_argument("--profile-out", type=Path, help="also keep the profile here (read it with pstats)")
     return parser.parse_args(argv)
 
@@ -620,7 +622,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"two processes / one, {db_name}: {two.rate:.0f} / {one.rate:.0f} = {two.rate / one.rate:.2f}")
 
         if not args.no_profile:
-            with database("sqlite", tmp) as db_url:
+            with database(args.profile_on, tmp) as db_url:
                 profile_path = tmp / "profile.pstats"
                 env = baro_env(tmp, db_url, redis_url, token)
                 with serve("baro", 1, env, tmp / "profile.log", profile=profile_path) as server:
@@ -628,15 +630,15 @@ def run(args: argparse.Namespace) -> int:
                     measured = run_wrk(
                         wrk, server, WEBHOOK_PATH, requests.write(url, per_run), "moderate", args.seconds, tmp
                     )
-                plain = results.get(("baro", "sqlite", 1, "moderate")) or results.get(
-                    ("baro", "sqlite", 1, "saturation")
+                plain = results.get(("baro", args.profile_on, 1, "moderate")) or results.get(
+                    ("baro", args.profile_on, 1, "saturation")
                 )
                 cpu = plain.cpu_ms if plain else measured.cpu_ms
                 shares = breakdown(profile_path)
                 if args.profile_out:
                     shutil.copyfile(profile_path, args.profile_out)
                 print(
-                    f"\nwhere a message's {cpu:.2f} ms of server CPU goes (sqlite, 1 process; shares from a "
+                    f"\nwhere a message's {cpu:.2f} ms of server CPU goes ({args.profile_on}, 1 process; shares from a "
                     f"cProfile of {measured.requests} requests at moderate load):"
                 )
                 for part, share in sorted(shares.items(), key=lambda item: -item[1]):
@@ -648,7 +650,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def baro_env(tmp: Path, db_url: str, redis_url: str, token: str) -> dict[str, str]:
+    # BENCH_WEBHOOK_THREADS: try another WEBHOOK_THREADS (the environment's baro settings are not passed on).
+    threads = os.environ.get("BENCH_WEBHOOK_THREADS")
+    threads = {"webhook_threads": threads} if threads else {}
     return server_env(
+        **threads,
         database_url=db_url,
         redis_url=redis_url,
         twilio_account_sid="AC" + secrets.token_hex(16),

@@ -119,7 +119,7 @@ class Runtime:
     @cached_property
     def webhook_threads(self) -> ThreadPoolExecutor:
         """Where the webhooks' transactions run, off the event loop (WEBHOOK_THREADS)."""
-        count = self.settings.webhook_threads or (1 if self.engine.dialect.name == "sqlite" else 8)
+        count = self.settings.webhook_threads or (1 if self.engine.dialect.name == "sqlite" else 4)
         return ThreadPoolExecutor(max_workers=count, thread_name_prefix="webhook")
 
     @cached_property
