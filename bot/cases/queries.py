@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+import sqlalchemy.dialects.postgresql  # noqa: F401  (registers func.to_tsvector's types before _TSVECTOR is built)
 from cryptography.fernet import InvalidToken
 from sqlalchemy import ColumnElement, Select, column, exists, false, func, literal_column, select, table, tuple_
 from sqlalchemy.orm import Session, aliased, selectinload
