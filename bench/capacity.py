@@ -49,6 +49,7 @@ if str(ROOT) not in sys.path:
 
 from bench.webhook import (  # noqa: E402
     _die_with_parent,
+    _importable,
     _tail,
     database_counts,
     free_port,
@@ -309,8 +310,8 @@ def wait_ready(server: Server, log_path: Path, path: str) -> None:
 class Requests:
     """Signed Twilio forms from distinct phones, never the same phone or MessageSid twice in a run."""
 
-    def __init__(self, tmp: Path, token: str, phones: int):
-        self.tmp, self.validator, self.phones = tmp, RequestValidator(token), phones
+    def __init__(self, tmp: Path, token: str):
+        self.tmp, self.validator = tmp, RequestValidator(token)
         self.account_sid = "AC" + secrets.token_hex(16)
         self.next_phone = 0
         self.files = 0
@@ -318,7 +319,6 @@ class Requests:
     def write(self, url: str, count: int) -> Path:
         """A file of `count` signed requests for `url`, from fresh phones (so fresh conversations)."""
         rows = []
-        first = self.next_phone
         while len(rows) < count:
             group = range(self.next_phone, self.next_phone + GROUP)
             self.next_phone += GROUP
@@ -341,7 +341,6 @@ class Requests:
         with open(path, "w") as out:
             for body, signature in rows:
                 out.write(f"{signature}\t{body}\n")
-        self.last_phones = self.next_phone - first
         return path
 
 
@@ -491,12 +490,6 @@ def machine(wrk: str, found: str) -> str:
     )
 
 
-def _importable(name: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(name) is not None
-
-
 ROW = "{:<6} {:<10} {:>5} {:<10} {:>9} {:>7} {:>8} {:>8} {:>8} {:>9} {:>7} {:>9}"
 
 
@@ -571,7 +564,7 @@ def run(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="baro-capacity-")))
         token = secrets.token_hex(16)
-        requests = Requests(tmp, token, args.phones)
+        requests = Requests(tmp, token)
         lines = [header()]
         print("\n" + lines[0], flush=True)
 

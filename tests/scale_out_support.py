@@ -9,7 +9,6 @@ the PUBLIC_URL Twilio signs; each is posted to directly, as the balancer would f
 import os
 import signal
 import subprocess
-import uuid
 from contextlib import suppress
 from pathlib import Path
 
@@ -17,9 +16,9 @@ import httpx
 import pytest
 from redis import Redis
 from rq import Queue, Worker
-from twilio.request_validator import RequestValidator
 
 from bot.handover import QUEUES
+from tests.conftest import sign
 from tests.real_processes import WEBHOOK, free_port, healthy, parent_of, start_baro, wait_for
 
 # Where Twilio posts: the load balancer in front of the web processes.
@@ -97,19 +96,7 @@ class ScaledOut:
         return found
 
 
-def twilio_message(sender: str, body: str) -> dict[str, str]:
-    """The form Twilio posts for one inbound SMS (a retry of it posts the same, MessageSid included)."""
-    return {
-        "MessageSid": f"SM{uuid.uuid4().hex}",
-        "AccountSid": "AC" + "0" * 32,
-        "From": sender,
-        "To": "+22320000000",
-        "NumMedia": "0",
-        "Body": body,
-    }
-
-
 def post_signed(client: httpx.Client, url: str, auth_token: str, form: dict[str, str]) -> httpx.Response:
     """`form` posted to the web process at `url` as the balancer forwards it, signed by Twilio over BALANCER."""
-    signature = RequestValidator(auth_token).compute_signature(BALANCER + WEBHOOK, form)
+    signature = sign(auth_token, BALANCER + WEBHOOK, form)
     return client.post(url + WEBHOOK, data=form, headers={"X-Twilio-Signature": signature})

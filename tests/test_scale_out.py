@@ -23,9 +23,9 @@ from bot.outbound.bulk import BULK_QUEUE
 from bot.vocabulary import Direction
 from tests.api.test_feedback_api import token_for
 from tests.broadcasts.conftest import crowd, received
-from tests.conftest import replies
+from tests.conftest import replies, twilio_form
 from tests.real_processes import COMPLAINT, wait_for
-from tests.scale_out_support import ScaledOut, post_signed, twilio_message
+from tests.scale_out_support import ScaledOut, post_signed
 
 FOCAL_POINTS = ("+22376000001", "+22376000002")
 # Language, consent, main menu, confidential report, violence, the text, no call back.
@@ -58,7 +58,7 @@ def converse(line: ScaledOut, sender: str, bodies: tuple[str, ...], web: list[in
     said = []
     with httpx.Client(timeout=20) as client:
         for body, n in zip(bodies, web, strict=True):
-            response = post_signed(client, line.urls[n], line.env["TWILIO_AUTH_TOKEN"], twilio_message(sender, body))
+            response = post_signed(client, line.urls[n], line.env["TWILIO_AUTH_TOKEN"], twilio_form(sender, body))
             assert response.status_code == 200, response.text
             said.append("\n".join(replies(response.text)))
     return said
@@ -118,7 +118,7 @@ def test_a_confidential_report_alternating_between_web_processes_alerts_each_foc
 
 def test_the_same_message_posted_to_both_web_processes_is_stored_once(line, runtime):
     sender, token = "+22370000104", line.env["TWILIO_AUTH_TOKEN"]
-    forms = [twilio_message(sender, body) for body in COMPLAINT[:3]]  # a retry carries the same MessageSid
+    forms = [twilio_form(sender, body) for body in COMPLAINT[:3]]  # a retry carries the same MessageSid
     with httpx.Client(timeout=20) as client, ThreadPoolExecutor(2) as both:
         said = []
         for form in forms:  # each posted to both processes at once
