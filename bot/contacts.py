@@ -1,33 +1,92 @@
 """The people baro talks to, one contact per phone number whatever the channel."""
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from typing import Any
 
-from bot.models import Contact
+from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.db import insert_unless_taken
+from bot.models import Contact, Site
 from bot.vault import Vault
 
-# With its site: every turn of a conversation reads it. Built once: every message asks.
-_FOUND = select(Contact).options(joinedload(Contact.site)).where(Contact.phone_hash == bindparam("digest"))
-_LOCKED = _FOUND.with_for_update(of=Contact)
+_CONTACTS, _SITES = Contact.__table__, Site.__table__
 
 
-def contact_for(db: Session, vault: Vault, phone: str, lock: bool = False, **new) -> Contact:
+def contact_for(db: Session, vault: Vault, phone: str, **new) -> Contact:
     """The contact of an E.164 number, found by its keyed hash; created with the fields `new` if there is none.
 
-    The number itself is kept only encrypted, and written again if a refusal of consent erased it. `lock`
-    holds the contact's row until the transaction ends: a person's next message waits for this one.
+    The number itself is kept only encrypted, and written again if a refusal of consent erased it.
     """
-    digest = {"digest": vault.lookup_hash(phone)}
-    query = _LOCKED if lock else _FOUND
-    contact = db.scalar(query, digest)
+    digest = vault.lookup_hash(phone)
+    query = select(Contact).where(Contact.phone_hash == digest)
+    contact = db.scalar(query)
     if contact is None:
         try:
             with db.begin_nested():
-                contact = Contact(phone_hash=digest["digest"], **new)
+                contact = Contact(phone_hash=digest, **new)
                 db.add(contact)
         except IntegrityError:  # the same number, created by a parallel request at this moment
-            contact = db.scalar(query, digest)
+            contact = db.scalar(query)
     if contact.phone_encrypted is None:
+        contact.phone_encrypted = vault.encrypt(phone)
+    return contact
+
+
+class ContactRecord:
+    """A contact as one conversation turn reads and changes it: its row and its site's slug and name.
+
+    Not an ORM object: every message reads one, and the ORM's loading and unit of work cost more than the
+    rest of the turn (bench/capacity.py). What the turn's actions set is kept in `changes`, and `save` writes
+    it with the turn's own (when they were last seen, and where) in one statement.
+    """
+
+    COLUMNS = tuple(column.name for column in _CONTACTS.columns)
+    __slots__ = (*COLUMNS, "site_slug", "site_name", "changes")
+
+    def __init__(self, row: Any):
+        for name, value in row._mapping.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "changes", {})
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name not in self.COLUMNS or name == "id":
+            raise AttributeError(f"a contact's {name} is not to be set by a turn")
+        self.changes[name] = value
+        object.__setattr__(self, name, value)
+
+    def save(self, connection: Connection, **more: object) -> None:
+        """Write what changed, and `more`, in one statement; the caller commits."""
+        for name, value in more.items():
+            setattr(self, name, value)
+        if self.changes:
+            connection.execute(_SAVE, {"contact": self.id, **self.changes})
+            self.changes.clear()
+
+
+# Every message reads its sender's contact: statements built once, run on the transaction's connection.
+_FIND = (
+    select(_CONTACTS, _SITES.c.slug.label("site_slug"), _SITES.c.name.label("site_name"))
+    .select_from(_CONTACTS.outerjoin(_SITES, _SITES.c.id == _CONTACTS.c.site_id))
+    .where(_CONTACTS.c.phone_hash == bindparam("digest"))
+)
+# Locked until the transaction ends, on PostgreSQL: a person's next message waits for this one (SQLite's
+# writers wait for the whole database: bot.db.write_transaction).
+_LOCKED = _FIND.with_for_update(of=_CONTACTS)
+# A new number: created unless a parallel request created it at this moment, then read like any other.
+_NEW = insert_unless_taken(_CONTACTS, _CONTACTS.c.phone_hash)
+_SAVE = update(_CONTACTS).where(_CONTACTS.c.id == bindparam("contact"))  # the columns set are those given
+
+
+def record_for(connection: Connection, vault: Vault, phone: str) -> ContactRecord:
+    """The contact of an E.164 number, locked for the turn; created if there is none, its number kept if erased."""
+    digest = {"digest": vault.lookup_hash(phone)}
+    row = connection.execute(_LOCKED, digest).first()
+    if row is None:
+        new = {"phone_hash": digest["digest"], "phone_encrypted": vault.encrypt(phone)}
+        connection.execute(_NEW[connection.dialect.name], new)
+        row = connection.execute(_LOCKED, digest).one()
+    contact = ContactRecord(row)
+    if contact.phone_encrypted is None:  # a refusal of consent erased it: they wrote again
         contact.phone_encrypted = vault.encrypt(phone)
     return contact

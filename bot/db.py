@@ -6,7 +6,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Column, Engine, Insert, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
@@ -96,6 +97,15 @@ def write_transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         if session.get_bind().dialect.name == "sqlite":
             session.connection().exec_driver_sql("BEGIN IMMEDIATE")
         yield session
+
+
+def insert_unless_taken(table: Table, *unique: Column) -> dict[str, Insert]:
+    """`INSERT ... ON CONFLICT DO NOTHING` for each database baro runs on, by dialect name: a row whose unique
+    value another transaction may take first, told apart without a savepoint (no row comes back)."""
+    return {
+        name: dialect.insert(table).on_conflict_do_nothing(index_elements=list(unique))
+        for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+    }
 
 
 def alembic_config(url: str) -> "Config":

@@ -4,16 +4,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot import metrics
 from bot.cases.lifecycle import Desk
+from bot.contacts import ContactRecord
+from bot.db import insert_unless_taken
 from bot.engine.actions import ActionSpec
 from bot.engine.interpreter import Action
 from bot.i18n import Catalogues
-from bot.models import Contact, Feedback, Message, Site
+from bot.models import Feedback, Message, Site
 from bot.references import new_reference
 from bot.vault import Vault
 
@@ -32,12 +33,19 @@ class Outcome:
     confidential: bool = False
 
 
+_NEW_FEEDBACK = {
+    name: statement.returning(Feedback.__table__.c.id)
+    for name, statement in insert_unless_taken(Feedback.__table__, Feedback.__table__.c.reference).items()
+}
+_SITE_ID = select(Site.id).where(Site.slug == bindparam("slug"))  # built once: a site is chosen or sent often
+
+
 @dataclass
 class ActionContext:
     """Everything an action works with, inside the webhook's transaction."""
 
     db: Session
-    contact: Contact
+    contact: ContactRecord
     inbound: Message  # the message that triggered it, already stored
     vault: Vault
     outcome: Outcome = field(default_factory=Outcome)
@@ -46,27 +54,31 @@ class ActionContext:
     desk: Desk | None = None
 
     def site_id(self, slug: str | None) -> int | None:
-        return self.db.scalar(select(Site.id).where(Site.slug == slug)) if slug else None
+        return self.db.connection().execute(_SITE_ID, {"slug": slug}).scalar() if slug else None
 
     def new_feedback(self, **fields) -> Feedback:
-        """A submission with a fresh reference; a clash among 25**6 is rare, so retry rather than fail the person."""
+        """A submission with a fresh reference; a clash among 25**6 is rare, so draw again rather than fail the person.
+
+        Written in one statement, not through the session: the model's own defaults and events (its searchable
+        text) fill the row, and the Feedback returned is a copy of it, outside the session.
+        """
+        feedback = Feedback(
+            language=self.contact.language or "",
+            channel=self.inbound.channel,
+            contact_id=self.contact.id,
+            message_id=self.inbound.id,
+            **fields,
+        )
+        row = {name: value for name, value in vars(feedback).items() if not name.startswith("_")}
+        connection = self.db.connection()
         for _ in range(8):
-            feedback = Feedback(
-                reference=new_reference(),
-                language=self.contact.language or "",
-                channel=self.inbound.channel,
-                contact_id=self.contact.id,
-                message_id=self.inbound.id,
-                **fields,
-            )
-            try:
-                with self.db.begin_nested():
-                    self.db.add(feedback)
-            except IntegrityError:
+            row["reference"] = feedback.reference = new_reference()
+            feedback.id = connection.execute(_NEW_FEEDBACK[connection.dialect.name], row).scalar()
+            if feedback.id is None:  # the reference is taken
                 continue
             self.outcome.values["reference"] = feedback.reference
             self.outcome.feedback_ids.append(feedback.id)
-            self.outcome.confidential |= feedback.confidential
+            self.outcome.confidential |= bool(feedback.confidential)  # unset: the model's default, False
             metrics.count_submission(feedback.kind, feedback.channel)
             return feedback
         raise RuntimeError("could not draw a free reference")

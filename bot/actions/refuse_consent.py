@@ -15,7 +15,6 @@ def refuse_consent(context: ActionContext, action: Action) -> None:
     contact = context.contact
     contact.consent, contact.consent_at = Consent.REFUSED, utcnow()
     contact.phone_encrypted = contact.language = contact.site_id = contact.site_confirmed_at = None
-    context.db.flush()
     context.db.execute(
         update(Message)
         .where(Message.contact_id == contact.id, Message.direction == Direction.IN)

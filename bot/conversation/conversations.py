@@ -6,12 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from bot import metrics
 from bot.actions.base import ActionContext, ActionUnit
 from bot.cases.lifecycle import Desk
-from bot.contacts import contact_for
+from bot.contacts import ContactRecord, record_for
 from bot.conversation.inbound import InboundMessage
 from bot.conversation.state import StateStore, position_key
 from bot.engine.flow import FlowSet
@@ -30,10 +29,10 @@ from bot.vocabulary import Channel, Consent, Direction, MessageStatus
 Writer = Callable[[Answer], str]
 
 
-def site_confirmed(contact: Contact, days: int) -> bool:
+def site_confirmed(contact: ContactRecord, days: int) -> bool:
     """Whether the person's site is known and was chosen or confirmed within `days` (0: it never gets old),
     so that "still at Sénou?" is not asked (SITE_CONFIRM_DAYS)."""
-    if contact.site is None:
+    if contact.site_id is None:
         return False
     confirmed = contact.site_confirmed_at
     return not days or (confirmed is not None and utcnow() - confirmed < timedelta(days=days))
@@ -70,7 +69,6 @@ _EARLIER = (
     .select_from(_MESSAGES.outerjoin(_CONTACTS, _CONTACTS.c.id == _MESSAGES.c.contact_id))
     .where(_MESSAGES.c.channel == bindparam("channel"), _MESSAGES.c.provider_id == bindparam("provider_id"))
 )
-_SEEN = update(_CONTACTS).where(_CONTACTS.c.id == bindparam("contact"))  # the columns set are those given
 _STORE = insert(_MESSAGES)
 _RESEAL = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("message"))
 
@@ -123,26 +121,14 @@ class Conversations:
         self.keywords = catalogues.keywords()
         self.media = media or MediaRules()  # which files people send are kept (MEDIA_TYPES)
 
-    def _contact(self, db: Session, inbound: InboundMessage) -> Contact:
-        contact = contact_for(db, self.vault, normalize(inbound.sender, self.region), lock=True)
-        # Later texts (reminders, broadcasts) go where they last wrote from.
-        seen = {"last_seen_at": utcnow(), "channel": inbound.channel}
-        if inbound.channel == Channel.WHATSAPP:
-            seen["whatsapp_seen_at"] = seen["last_seen_at"]
-        # Every message writes these: one statement now, not the ORM's unit of work at a flush.
-        db.connection().execute(_SEEN, {"contact": contact.id, **seen})
-        for name, value in seen.items():
-            set_committed_value(contact, name, value)
-        return contact
-
-    def _context(self, db: Session, contact: Contact) -> Context:
+    def _context(self, db: Session, contact: ContactRecord) -> Context:
         menu_context = MenuContext(db, contact, self.catalogues)
         return Context(
             facts={
                 "language": contact.language,
                 "consent": contact.consent == Consent.ACCEPTED,
-                "site": contact.site.slug if contact.site else None,
-                "site_name": contact.site.name if contact.site else None,
+                "site": contact.site_slug,
+                "site_name": contact.site_name,
                 "site_confirmed": site_confirmed(contact, self.site_confirm_days),
                 "opted_out": contact.opted_out_at is not None,
                 **self.line,
@@ -182,7 +168,7 @@ class Conversations:
         earlier = self._earlier_reply(db, inbound)
         if earlier:
             return earlier
-        contact = self._contact(db, inbound)
+        contact = record_for(db.connection(), self.vault, normalize(inbound.sender, self.region))
         key = position_key(inbound.channel, contact.id)
         position = None if fresh else self.store.load(db, key)
         attached = sum(1 for item in inbound.media if self.media.keeps(item))
@@ -216,6 +202,11 @@ class Conversations:
             sealed = self._sealed(inbound.text, confidential)
             db.connection().execute(_RESEAL, {"message": message.id, **sealed})
         self.store.save(db, key, turn.position)
+        # What the actions changed, and where they last wrote from: later texts (reminders, broadcasts) go there.
+        seen = {"last_seen_at": utcnow(), "channel": inbound.channel}
+        if inbound.channel == Channel.WHATSAPP:
+            seen["whatsapp_seen_at"] = seen["last_seen_at"]
+        contact.save(db.connection(), **seen)
 
         # A refusal erases the contact's language, but the goodbye is still in the language they chose.
         lang = contact.language or next((a.values["language"] for a in turn.actions if a.values.get("language")), None)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -94,21 +94,24 @@ def record(db: Session, message: Message, media: tuple[InboundMedia, ...], rules
     return at_provider
 
 
+# Built once: every submission gathers its files.
+_PREVIOUS = (
+    select(func.max(Feedback.message_id))
+    .where(Feedback.contact_id == bindparam("contact"), Feedback.id != bindparam("feedback"))
+    .scalar_subquery()
+)
+_SINCE = select(Message.id).where(Message.contact_id == bindparam("contact"), Message.id > func.coalesce(_PREVIOUS, 0))
+_GATHER = (
+    update(Attachment.__table__)
+    .where(Attachment.feedback_id.is_(None), Attachment.message_id.in_(_SINCE))
+    .values(feedback_id=bindparam("feedback"))
+)
+
+
 def gather(db: Session, contact_id: int, feedback_id: int) -> None:
     """Tie to a new submission the files its person sent since their previous one: the conversation that led to
     it (a voice note as the description, a photo sent at another question), so staff find them on its page."""
-    previous = (
-        select(func.max(Feedback.message_id))
-        .where(Feedback.contact_id == contact_id, Feedback.id != feedback_id)
-        .scalar_subquery()
-    )
-    since = select(Message.id).where(Message.contact_id == contact_id, Message.id > func.coalesce(previous, 0))
-    db.execute(
-        update(Attachment)
-        .where(Attachment.feedback_id.is_(None), Attachment.message_id.in_(since))
-        .values(feedback_id=feedback_id)
-        .execution_options(synchronize_session=False)
-    )
+    db.connection().execute(_GATHER, {"contact": contact_id, "feedback": feedback_id})
 
 
 def files_of(db: Session, feedback_ids: list[int]) -> dict[int, list[Attachment]]:

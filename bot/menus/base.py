@@ -5,9 +5,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from bot.contacts import ContactRecord
 from bot.engine.interpreter import Choice
 from bot.i18n import Catalogues
-from bot.models import Contact
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,7 @@ class MenuContext:
     """What a menu's loader may read: the database, who is asking, and the catalogues."""
 
     db: Session
-    contact: Contact
+    contact: ContactRecord
     catalogues: Catalogues
 
 

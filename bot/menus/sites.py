@@ -14,9 +14,12 @@ def choice(slug: str, name: str) -> Choice:
     return Choice(slug, name, attrs={"name": name})
 
 
+# Built once: most conversations show this menu.
+_ACTIVE = select(Site.slug, Site.name).where(Site.active).order_by(Site.position, Site.name)
+
+
 def load(context: MenuContext) -> tuple[Choice, ...]:
-    rows = context.db.execute(select(Site.slug, Site.name).where(Site.active).order_by(Site.position, Site.name))
-    return tuple(choice(slug, name) for slug, name in rows)
+    return tuple(choice(slug, name) for slug, name in context.db.connection().execute(_ACTIVE))
 
 
 def _sample(catalogues: Catalogues, lang: str | None) -> tuple[Choice, ...]:
