@@ -83,7 +83,8 @@ class Handled:
     messages: list[tuple[int, str]] = field(default_factory=list)
     contact_id: int | None = None
     language: str | None = None
-    # The speaker's phone hash and language after the turn (None once erased): what the spool remembers.
+    # The speaker's phone hash and language after the turn (None once erased): what the spool remembers. None
+    # when there is nothing to tell: a provider's retry, or someone whose language is still not known.
     speaker: tuple[str, str | None] | None = None
     # A question is open: USSD keeps the session (CON) rather than closing it (END).
     waiting: bool = False
@@ -169,6 +170,7 @@ class Conversations:
         if earlier:
             return earlier
         contact = record_for(db.connection(), self.vault, normalize(inbound.sender, self.region))
+        known = contact.language
         key = position_key(inbound.channel, contact.id)
         position = None if fresh else self.store.load(db, key)
         attached = sum(1 for item in inbound.media if self.media.keeps(item))
@@ -231,7 +233,7 @@ class Conversations:
             messages=context.outcome.messages,
             contact_id=contact.id,
             language=lang or self.catalogues.default,
-            speaker=(contact.phone_hash, contact.language),
+            speaker=(contact.phone_hash, contact.language) if contact.language or known else None,
             waiting=bool(turn.position) and not turn.position.get("parked"),
             confidential=confidential,
             attachments=[message.id] if fetch else [],

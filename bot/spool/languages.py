@@ -116,6 +116,6 @@ class Listening(Exchange):
 
     def converse(self, inbound: InboundMessage, fresh: bool = False, write: Writer | None = None) -> Handled:
         handled = super().converse(inbound, fresh, write)
-        if handled.speaker is not None:  # None: a provider's retry, answered from what was stored
+        if handled.speaker is not None:
             self.heard.append(handled.speaker)
         return handled
