@@ -42,7 +42,7 @@ from bot.runtime import Runtime
 from bot.spool.replay import Flusher
 from bot.web import errors, metrics
 from bot.web.pages import Interface
-from bot.web.providers import provider_routes
+from bot.web.providers import ProviderGate, provider_routes
 from bot.web.security import Forbidden, LoginRequired, StaffGuard
 
 
@@ -102,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     too_large = errors.too_large(interface, settings.staff_max_body_bytes)
     uploads = {voice_prompts.PAGE: voice_prompts.MAX_UPLOAD_BYTES}  # a recording is far more than a form
     app.add_middleware(StaffGuard, max_body_bytes=settings.staff_max_body_bytes, too_large=too_large, uploads=uploads)
+    app.add_middleware(ProviderGate, adapters=ADAPTERS)  # every message: straight to its endpoint
     metrics.install(app)  # every request timed, outermost; GET /metrics for Prometheus
     app.include_router(provider_routes(ADAPTERS))
     app.include_router(voice.router)  # the recorded prompts Twilio plays on a call

@@ -10,12 +10,14 @@ request is kept in the spool and answered by its adapter's `spooled` (bot/spool)
 import asyncio
 import functools
 import logging
+from collections.abc import Iterator
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.responses import PlainTextResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.channels.base import ChannelAdapter, ProviderForm, ProviderRequest, Refused, Route, TooLarge
 from bot.handover import AfterCommit
@@ -23,7 +25,6 @@ from bot.runtime import Runtime
 from bot.spool.languages import Listening, received
 from bot.spool.replay import DATABASE_DOWN, kept_request
 from bot.vocabulary import Channel
-from bot.web.deps import RuntimeDep
 from bot.whole_numbers import whole_number
 
 log = logging.getLogger(__name__)
@@ -104,9 +105,19 @@ def keep(
     return response
 
 
-def _endpoint(adapter: ChannelAdapter, route: Route):
-    async def endpoint(request: Request, runtime: RuntimeDep) -> Response:
-        settings = runtime.settings
+class ProviderEndpoint:
+    """One provider route, answered as a plain ASGI app.
+
+    Every message comes this way: ProviderGate hands it here before the staff side's middleware, FastAPI's
+    routing and its dependencies, which cost as much as the checks below (bench/capacity.py).
+    """
+
+    def __init__(self, adapter: ChannelAdapter, route: Route):
+        self.adapter, self.route = adapter, route
+
+    async def respond(self, request: Request) -> Response:
+        runtime: Runtime = request.app.state.runtime
+        settings, adapter, route = runtime.settings, self.adapter, self.route
         try:
             form = parse_form(await read_body(request, settings.max_body_bytes))
             # Providers sign the public URL they called, which a proxy may hide from us.
@@ -118,19 +129,41 @@ def _endpoint(adapter: ChannelAdapter, route: Route):
                 parsed = route.form.model_validate(form, context=context)
             except ValidationError as error:
                 raise Refused(_reason(error)) from error
-        except Refused as refused:
+            work = functools.partial(answer, runtime, adapter, route, form, parsed)
+            return await asyncio.get_running_loop().run_in_executor(runtime.webhook_threads, work)
+        except Refused as refused:  # a reused message id is found only while answering
             return refusal(refused)
 
-        work = functools.partial(answer, runtime, adapter, route, form, parsed)
-        return await asyncio.get_running_loop().run_in_executor(runtime.webhook_threads, work)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.respond(Request(scope, receive))
+        await response(scope, receive, send)
 
-    endpoint.__name__ = f"{adapter.name}_{route.handle.__name__}"
-    return endpoint
+
+class ProviderGate:
+    """ASGI middleware: a provider's POST goes straight to its endpoint; anything else on to the application."""
+
+    def __init__(self, app: ASGIApp, adapters: tuple[ChannelAdapter, ...]):
+        self.app = app
+        self.endpoints = {route.path: ProviderEndpoint(adapter, route) for adapter, route in _routes(adapters)}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint = self.endpoints.get(scope["path"]) if scope["type"] == "http" and scope["method"] == "POST" else None
+        if endpoint is None:
+            await self.app(scope, receive, send)
+            return
+        scope["route"] = endpoint.route  # what the request metrics name it by (bot.web.metrics)
+        await endpoint(scope, receive, send)
+
+
+def _routes(adapters: tuple[ChannelAdapter, ...]) -> Iterator[tuple[ChannelAdapter, Route]]:
+    return ((adapter, route) for adapter in adapters for route in adapter.routes())
 
 
 def provider_routes(adapters: tuple[ChannelAdapter, ...]) -> APIRouter:
+    """The same endpoints as FastAPI routes: in the OpenAPI schema, and answering any other method with a 405."""
     router = APIRouter(tags=["providers"])
-    for adapter in adapters:
-        for route in adapter.routes():
-            router.add_api_route(route.path, _endpoint(adapter, route), methods=["POST"], summary=route.summary)
+    for adapter, route in _routes(adapters):
+        endpoint = ProviderEndpoint(adapter, route).respond
+        name = f"{adapter.name}_{route.handle.__name__}"
+        router.add_api_route(route.path, endpoint, methods=["POST"], summary=route.summary, name=name)
     return router

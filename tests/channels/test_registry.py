@@ -159,6 +159,12 @@ def test_every_route_of_every_adapter_answers_a_post(adapter, route, client):
     assert response.status_code == 403  # mounted: the adapter's verification refuses an empty request
 
 
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_a_provider_route_takes_only_posts(method, client):
+    response = client.request(method, "/webhooks/twilio/messaging")
+    assert (response.status_code, response.headers["allow"]) == (405, "POST")
+
+
 def test_the_app_mounts_no_other_provider_route_and_describes_each(app):
     schema = app.openapi()["paths"]
     assert {path for path in schema if path.startswith("/webhooks/")} == PROVIDER_PATHS
