@@ -12,6 +12,7 @@ the template outside WhatsApp's 24-hour window, retries after 429/5xx, a refusal
 """
 
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -46,7 +47,14 @@ SIGNATURES = {
     "over another URL": lambda token, public, path, form: sign(token, "http://elsewhere" + path, form),
     "over the URL without its query": lambda token, public, path, form: sign(token, public + WEBHOOK, form),
     "over the address the app sees": lambda token, public, path, form: sign(token, TEST_URL + path, form),
+    # Twilio may sign https://host:443/... for https://host/...: both are the URL it called.
+    "with the default port written": lambda token, public, path, form: sign(token, with_port(public) + path, form),
 }
+
+
+def with_port(url: str) -> str:
+    parts = urlsplit(url)
+    return parts._replace(netloc=f"{parts.hostname}:{443 if parts.scheme == 'https' else 80}").geturl()
 
 
 @dataclass(frozen=True)
@@ -272,6 +280,13 @@ INCOMING = [
     IncomingCase(
         "behind a proxy, Twilio signs PUBLIC_URL",
         env={"PUBLIC_URL": "https://baro.example.org"},
+        says=SMS_LANGUAGE_MENU,
+        stored=BONJOUR,
+    ),
+    IncomingCase(
+        "behind a proxy, a signature over PUBLIC_URL with its default port written is taken",
+        env={"PUBLIC_URL": "https://baro.example.org"},
+        signed="with the default port written",
         says=SMS_LANGUAGE_MENU,
         stored=BONJOUR,
     ),
