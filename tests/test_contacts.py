@@ -1,0 +1,59 @@
+"""A contact as a conversation turn reads it (bot.contacts.record_for) and writes what the turn changed."""
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.contacts import record_for
+from bot.db import write_transaction
+from bot.models import Contact
+from tests.domain_support import PHONE, person
+
+
+def test_a_new_number_is_one_contact_whose_number_is_kept_only_encrypted(runtime):
+    with write_transaction(runtime.database) as db:
+        first = record_for(db.connection(), runtime.vault, PHONE)
+        again = record_for(db.connection(), runtime.vault, PHONE)
+    assert first.id == again.id
+    with runtime.database() as db:
+        (contact,) = db.scalars(select(Contact))
+        assert contact.phone_hash != PHONE and PHONE not in (contact.phone_encrypted or "")
+        assert runtime.vault.decrypt(contact.phone_encrypted) == PHONE
+
+
+def test_the_contact_comes_with_its_site_slug_and_name(runtime):
+    with write_transaction(runtime.database) as db:
+        person(db, runtime.vault, site_slug="niamana")
+    with write_transaction(runtime.database) as db:
+        contact = record_for(db.connection(), runtime.vault, PHONE)
+    assert (contact.site_slug, contact.site_name, contact.language) == ("niamana", "Niamana", "fr")
+
+
+def test_what_a_turn_sets_is_written_once_it_saves_and_nothing_before(runtime):
+    with write_transaction(runtime.database) as db:
+        person(db, runtime.vault, language="fr")
+    with write_transaction(runtime.database) as db:
+        contact = record_for(db.connection(), runtime.vault, PHONE)
+        contact.language = "bm"
+        assert db.connection().scalar(select(Contact.language)) == "fr"
+        contact.save(db.connection(), channel="whatsapp")
+        assert contact.changes == {}
+    with runtime.database() as db:
+        assert db.execute(select(Contact.language, Contact.channel)).one() == ("bm", "whatsapp")
+
+
+def test_a_number_erased_by_a_refusal_is_kept_again_when_they_write(runtime):
+    with write_transaction(runtime.database) as db:
+        person(db, runtime.vault, phone_encrypted=None)
+    with write_transaction(runtime.database) as db:
+        record_for(db.connection(), runtime.vault, PHONE).save(db.connection())
+    with runtime.database() as db:
+        assert runtime.vault.decrypt(db.scalar(select(Contact.phone_encrypted))) == PHONE
+        assert db.scalar(select(func.count()).select_from(Contact)) == 1
+
+
+@pytest.mark.parametrize("field", ["id", "site_slug", "no_such_column"])
+def test_a_turn_cannot_set_what_is_not_the_persons_to_change(runtime, field):
+    with write_transaction(runtime.database) as db:
+        contact = record_for(db.connection(), runtime.vault, PHONE)
+        with pytest.raises(AttributeError):
+            setattr(contact, field, 1)
