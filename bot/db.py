@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Set in a session's `info` when its transaction runs a request's work again (bot.handover.Transactions.run):
+# a parallel or earlier request committed the same provider message, and the work looks for what it stored.
+RETRY = "retry"
 # The word-search index each database builds its own way (migration 0011): not in the models.
 SEARCH_INDEX = "feedback_search"
 

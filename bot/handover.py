@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.db import transaction, write_transaction
+from bot.db import RETRY, transaction, write_transaction
 from bot.media.files import waiting_at_provider
 from bot.models import Feedback, Message, ProtectionAlert, utcnow
 from bot.outbound.bulk import BULK_QUEUE, channels_with_work, start_drains
@@ -124,15 +124,16 @@ class Transactions:
     settings: Settings
 
     def run(self, work: Callable[[Session, AfterCommit], T]) -> T:
-        """Run `work` in one transaction, retried once if a parallel request committed the same provider id."""
+        """Run `work` in one transaction, run again once if the same provider id was committed (`RETRY`)."""
         after = AfterCommit()
         try:
             with write_transaction(self.database) as db:
                 result = work(db, after)
         except IntegrityError:
-            # The same message committed by a parallel request: the second run answers as a retry.
+            # The same message committed by a parallel or an earlier request: the second run answers as a retry.
             after = AfterCommit()
             with write_transaction(self.database) as db:
+                db.info[RETRY] = True
                 result = work(db, after)
         self.hand_over(after)
         return result

@@ -13,6 +13,7 @@ from bot.cases.lifecycle import Desk
 from bot.contacts import ContactRecord, record_for
 from bot.conversation.inbound import InboundMessage
 from bot.conversation.state import StateStore, position_key
+from bot.db import RETRY
 from bot.engine.flow import FlowSet
 from bot.engine.interpreter import Choice, Context, Reply, Turn, step
 from bot.engine.texts import MEDIA_REFUSED
@@ -166,7 +167,9 @@ class Conversations:
 
         `fresh` starts over at the main menu (a new USSD session), wherever the conversation waited.
         """
-        earlier = self._earlier_reply(db, inbound)
+        # A provider's retry of a message already stored fails its INSERT below, and Transactions.run runs the
+        # turn again: only then is the stored answer looked for, not at every message (a statement less each).
+        earlier = self._earlier_reply(db, inbound) if db.info.get(RETRY) else None
         if earlier:
             return earlier
         contact = record_for(db.connection(), self.vault, normalize(inbound.sender, self.region))
