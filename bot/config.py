@@ -184,7 +184,7 @@ class Settings(BaseSettings):
     # Threads per web process for the webhooks' database work (0: 1 on SQLite, which takes one writer at a time,
     # so requests queue in order instead of in its busy-wait; 4 on PostgreSQL, to overlap its round trips: on
     # loopback 2 did as well as 4 and better than 8, whose threads fight for the GIL, but a database on another
-    # host makes a turn wait longer for its ten round trips).
+    # host makes a turn wait longer for its round trips).
     webhook_threads: int = Field(default=0, ge=0, le=64)
     # A staff form (/admin) past this size is refused unread (413); the longest, a reply or a note, is far less.
     staff_max_body_bytes: int = 64 * 1024

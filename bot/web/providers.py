@@ -131,7 +131,7 @@ class ProviderEndpoint:
                 raise Refused(_reason(error)) from error
             work = functools.partial(answer, runtime, adapter, route, form, parsed)
             return await asyncio.get_running_loop().run_in_executor(runtime.webhook_threads, work)
-        except Refused as refused:  # a reused message id is found only while answering
+        except Refused as refused:  # the checks above, or a reused message id found while answering
             return refusal(refused)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
