@@ -7,8 +7,8 @@ third from one run to the next (its echo alone ran 1,800-3,100 requests/s within
 the app `baro web` serves (create_app, its lifespan, every middleware) with the same signed requests as
 capacity.py, one at a time after a warm-up, on a fresh migrated and seeded database and a private Redis. It
 prints each round's process CPU per request and how much of it the turn's transaction took (what
-bot.web.providers.answer runs in the webhook thread), then the best round: the least disturbed, and steady
-enough from run to run to see a change of a few percent.
+bot.web.providers.answer runs: on the event loop on SQLite, in a webhook thread on PostgreSQL), then the best
+round: the least disturbed, and steady enough from run to run to see a change of a few percent.
 """
 
 import argparse
@@ -98,7 +98,7 @@ def measure(args: argparse.Namespace, tmp: Path) -> int:
             finally:
                 turn_seconds[0] += time.thread_time() - started
 
-        providers.answer = timed_answer  # what the webhook thread runs: the turn's transaction and hand-over
+        providers.answer = timed_answer  # the turn's transaction and hand-over
         app = create_app(Settings(_env_file=None))
         rows = Requests(tmp, token).write(PUBLIC_URL + WEBHOOK_PATH, WARM_UP + args.messages)
         requests = [line.rstrip("\n").split("\t", 1) for line in rows.open()]

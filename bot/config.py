@@ -181,11 +181,12 @@ class Settings(BaseSettings):
     # would open and drop a connection per request beyond them.
     bulk_threads: int = Field(default=10, ge=1, le=256)
     max_body_bytes: int = 64 * 1024
-    # Threads per web process for the webhooks' database work (0: 1 on SQLite, which takes one writer at a time,
-    # so requests queue in order instead of in its busy-wait; 4 on PostgreSQL, to overlap its round trips: on
-    # loopback 2 did as well as 4 and better than 8, whose threads fight for the GIL, but a database on another
-    # host makes a turn wait longer for its round trips).
-    webhook_threads: int = Field(default=0, ge=0, le=64)
+    # Threads per web process for the webhooks' database work. Unset: none on SQLite, which takes one writer at a
+    # time: the turn runs on the event loop, as requests come, and a thread would only fight the loop for the GIL
+    # (a message cost 2.8 ms of CPU in a thread, 2.1 ms on the loop: bench/capacity.py). 4 on PostgreSQL, to
+    # overlap its round trips: on loopback 2 did as well as 4 and better than 8, whose threads fight for the GIL,
+    # but a database on another host makes a turn wait longer for its round trips. 0: on the event loop.
+    webhook_threads: int | None = Field(default=None, ge=0, le=64)
     # A staff form (/admin) past this size is refused unread (413); the longest, a reply or a note, is far less.
     staff_max_body_bytes: int = 64 * 1024
     max_text_chars: int = 4000

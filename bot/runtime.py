@@ -117,10 +117,12 @@ class Runtime:
         return Vault(self.settings.secret_key)
 
     @cached_property
-    def webhook_threads(self) -> ThreadPoolExecutor:
-        """Where the webhooks' transactions run, off the event loop (WEBHOOK_THREADS)."""
-        count = self.settings.webhook_threads or (1 if self.engine.dialect.name == "sqlite" else 4)
-        return ThreadPoolExecutor(max_workers=count, thread_name_prefix="webhook")
+    def webhook_threads(self) -> ThreadPoolExecutor | None:
+        """Where the webhooks' transactions run off the event loop; None: on it (WEBHOOK_THREADS)."""
+        count = self.settings.webhook_threads
+        if count is None:
+            count = 0 if self.engine.dialect.name == "sqlite" else 4
+        return ThreadPoolExecutor(max_workers=count, thread_name_prefix="webhook") if count else None
 
     @cached_property
     def transactions(self) -> Transactions:
@@ -158,7 +160,7 @@ class Runtime:
         )
 
     def close(self) -> None:
-        if "webhook_threads" in self.__dict__:
+        if self.__dict__.get("webhook_threads"):
             self.webhook_threads.shutdown(wait=True)  # what is in flight finishes before its connections go
         if "engine" in self.__dict__:
             self.engine.dispose()

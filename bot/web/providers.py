@@ -130,6 +130,8 @@ class ProviderEndpoint:
             except ValidationError as error:
                 raise Refused(_reason(error)) from error
             work = functools.partial(answer, runtime, adapter, route, form, parsed)
+            if runtime.webhook_threads is None:
+                return work()
             return await asyncio.get_running_loop().run_in_executor(runtime.webhook_threads, work)
         except Refused as refused:  # the checks above, or a reused message id found while answering
             return refusal(refused)

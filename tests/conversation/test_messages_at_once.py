@@ -2,6 +2,7 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.models import Feedback, Message
@@ -10,7 +11,13 @@ from bot.models import Feedback, Message
 TO_THE_DESCRIPTION = ("Bonjour", "1", "1", "1", "3", "2")
 
 
-def test_two_descriptions_sent_at_once_make_one_complaint(make_phone, runtime):
+@pytest.fixture(params=[None, "4"], ids=["turns where the database wants them", "turns in four threads"])
+def webhook_threads(request, reconfigure):
+    """WEBHOOK_THREADS unset (on SQLite, turns run on the event loop; on PostgreSQL, in four threads), or 4."""
+    reconfigure(WEBHOOK_THREADS=request.param)
+
+
+def test_two_descriptions_sent_at_once_make_one_complaint(webhook_threads, make_phone, runtime):
     # People often send a description in two texts, seconds apart; a provider may deliver them together.
     phones = [make_phone(f"+2237100{n:04d}") for n in range(6)]
     for phone in phones:
