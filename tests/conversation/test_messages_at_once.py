@@ -11,9 +11,9 @@ from bot.models import Feedback, Message
 TO_THE_DESCRIPTION = ("Bonjour", "1", "1", "1", "3", "2")
 
 
-@pytest.fixture(params=[None, "4"], ids=["turns where the database wants them", "turns in four threads"])
+@pytest.fixture(params=[None, "0", "4"], ids=["WEBHOOK_THREADS unset", "WEBHOOK_THREADS=0", "WEBHOOK_THREADS=4"])
 def webhook_threads(request, reconfigure):
-    """WEBHOOK_THREADS unset (on SQLite, turns run on the event loop; on PostgreSQL, in four threads), or 4."""
+    """Where turns run: unset, on the event loop on SQLite and in four threads on PostgreSQL; 0, on the loop."""
     reconfigure(WEBHOOK_THREADS=request.param)
 
 
