@@ -182,10 +182,12 @@ class Settings(BaseSettings):
     bulk_threads: int = Field(default=10, ge=1, le=256)
     max_body_bytes: int = 64 * 1024
     # Threads per web process for the webhooks' database work. Unset: none on SQLite, which takes one writer at a
-    # time: the turn runs on the event loop, as requests come, and a thread would only fight the loop for the GIL
-    # (a message cost 2.8 ms of CPU in a thread, 2.1 ms on the loop: bench/capacity.py). 4 on PostgreSQL, to
-    # overlap its round trips: on loopback 2 did as well as 4 and better than 8, whose threads fight for the GIL,
-    # but a database on another host makes a turn wait longer for its round trips. 0: on the event loop.
+    # time: turns run on the event loop, in the order they came (bot.web.providers.on_the_loop), and a thread would
+    # only fight the loop for the GIL (a message cost 2.8 ms of CPU in a thread, 1.8 ms on the loop:
+    # bench/capacity.py). 4 on PostgreSQL, to overlap its round trips: on loopback 2 did as well as 4 and better
+    # than 8. 0: on the event loop; with PostgreSQL on the same host it did better still (2.5 ms a message against
+    # 3.0-4.0, two processes 531 requests/s against 470), but every round trip then holds the whole process: keep
+    # threads for a database on another host.
     webhook_threads: int | None = Field(default=None, ge=0, le=64)
     # A staff form (/admin) past this size is refused unread (413); the longest, a reply or a note, is far less.
     staff_max_body_bytes: int = 64 * 1024

@@ -10,7 +10,8 @@ request is kept in the spool and answered by its adapter's `spooled` (bot/spool)
 import asyncio
 import functools
 import logging
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
@@ -105,6 +106,24 @@ def keep(
     return response
 
 
+# The turns run on the event loop (WEBHOOK_THREADS), one at a time in each loop of the process.
+_turns: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]" = weakref.WeakKeyDictionary()
+
+
+async def on_the_loop(work: Callable[[], Response]) -> Response:
+    """`work` run on the event loop, after the turns of the requests read before this one.
+
+    One turn per iteration of the loop, in the order the requests were read: the loop reads what came in
+    between, so that a request read late is not answered before those that waited (asyncio's lock is fair).
+    """
+    loop = asyncio.get_running_loop()
+    gate = _turns.get(loop) or _turns.setdefault(loop, asyncio.Lock())
+    async with gate:
+        response = work()
+        await asyncio.sleep(0)  # the next turn waits for the loop to read what came meanwhile
+    return response
+
+
 class ProviderEndpoint:
     """One provider route, answered as a plain ASGI app.
 
@@ -131,7 +150,7 @@ class ProviderEndpoint:
                 raise Refused(_reason(error)) from error
             work = functools.partial(answer, runtime, adapter, route, form, parsed)
             if runtime.webhook_threads is None:
-                return work()
+                return await on_the_loop(work)
             return await asyncio.get_running_loop().run_in_executor(runtime.webhook_threads, work)
         except Refused as refused:  # the checks above, or a reused message id found while answering
             return refusal(refused)
