@@ -182,8 +182,8 @@ class Settings(BaseSettings):
     bulk_threads: int = Field(default=10, ge=1, le=256)
     max_body_bytes: int = 64 * 1024
     # Threads per web process for the webhooks' database work. Unset: none on SQLite, which takes one writer at a
-    # time: turns run on the event loop, in the order they came (bot.web.providers.on_the_loop), and a thread would
-    # only fight the loop for the GIL (a message cost 2.8 ms of CPU in a thread, 1.8 ms on the loop:
+    # time: turns run on the event loop, in the order they came and at a peak committed together (bot.turns),
+    # and a thread would only fight the loop for the GIL (a message cost 2.8 ms of CPU in a thread, 1.8 ms on the loop:
     # bench/capacity.py). 4 on PostgreSQL, to overlap its round trips: on loopback 2 did as well as 4 and better
     # than 8. 0: on the event loop; with PostgreSQL on the same host it did better still (2.5 ms a message against
     # 3.0-4.0, two processes 531 requests/s against 470), but every round trip then holds the whole process: keep

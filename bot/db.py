@@ -6,7 +6,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, Engine, Insert, Table, create_engine, event
+from sqlalchemy import Column, Connection, Engine, Insert, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -99,6 +99,14 @@ def write_transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     with factory() as session, session.begin():
         if session.get_bind().dialect.name == "sqlite":
             session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        yield session
+
+
+@contextmanager
+def savepoint(factory: sessionmaker[Session], connection: Connection) -> Iterator[Session]:
+    """A session within `connection`'s open transaction, its work one savepoint: kept on success, undone on any
+    error, and committed or not with the rest of the transaction, by whoever owns it."""
+    with factory(bind=connection, join_transaction_mode="create_savepoint") as session, session.begin():
         yield session
 
 

@@ -7,6 +7,7 @@ and queues it again. Every job is idempotent, so a job queued twice does its wor
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TypeVar
@@ -14,12 +15,12 @@ from typing import TypeVar
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.db import RETRY, transaction, write_transaction
+from bot.db import RETRY, savepoint, transaction, write_transaction
 from bot.media.files import waiting_at_provider
 from bot.models import Feedback, Message, ProtectionAlert, utcnow
 from bot.outbound.bulk import BULK_QUEUE, channels_with_work, start_drains
@@ -125,18 +126,29 @@ class Transactions:
 
     def run(self, work: Callable[[Session, AfterCommit], T]) -> T:
         """Run `work` in one transaction, run again once if the same provider id was committed (`RETRY`)."""
+        result, after = self._retried(lambda: write_transaction(self.database), work)
+        self.hand_over(after)
+        return result
+
+    def run_in(self, connection: Connection, work: Callable[[Session, AfterCommit], T]) -> tuple[T, AfterCommit]:
+        """Run `work` in a savepoint of `connection`'s open transaction, as `run` does; its jobs, for the owner of
+        the transaction to hand over once it has committed."""
+        return self._retried(lambda: savepoint(self.database, connection), work)
+
+    @staticmethod
+    def _retried(
+        session: Callable[[], AbstractContextManager[Session]], work: Callable[[Session, AfterCommit], T]
+    ) -> tuple[T, AfterCommit]:
         after = AfterCommit()
         try:
-            with write_transaction(self.database) as db:
-                result = work(db, after)
+            with session() as db:
+                return work(db, after), after
         except IntegrityError:
             # The same message committed by a parallel or an earlier request: the second run answers as a retry.
             after = AfterCommit()
-            with write_transaction(self.database) as db:
+            with session() as db:
                 db.info[RETRY] = True
-                result = work(db, after)
-        self.hand_over(after)
-        return result
+                return work(db, after), after
 
     def hand_over(self, after: AfterCommit) -> None:
         after.hand_over(self.redis, self.settings)

@@ -1,6 +1,8 @@
 """The long-lived objects of one process, built once from the settings."""
 
+import asyncio
 import os
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -32,6 +34,7 @@ from bot.outbound.provider import Sender
 from bot.screens import screen_problems, screens
 from bot.spool.files import Spool
 from bot.spool.languages import KnownLanguages
+from bot.turns import LoopTurns
 from bot.vault import Vault
 from bot.vocabulary import Channel
 
@@ -127,6 +130,15 @@ class Runtime:
     @cached_property
     def transactions(self) -> Transactions:
         return Transactions(self.database, self.redis, self.settings)
+
+    @cached_property
+    def _loop_turns(self) -> "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopTurns]":
+        return weakref.WeakKeyDictionary()
+
+    def turns_on_the_loop(self) -> LoopTurns:
+        """The turns of the running event loop, where webhooks run theirs without WEBHOOK_THREADS."""
+        loop, turns = asyncio.get_running_loop(), self._loop_turns
+        return turns.get(loop) or turns.setdefault(loop, LoopTurns(self.engine, self.transactions))
 
     @cached_property
     def spool(self) -> Spool:

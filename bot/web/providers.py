@@ -8,10 +8,8 @@ request is kept in the spool and answered by its adapter's `spooled` (bot/spool)
 """
 
 import asyncio
-import functools
 import logging
-import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
@@ -59,10 +57,14 @@ def refusal(error: Refused) -> Response:
     return PlainTextResponse(str(error), status_code=error.status)
 
 
-def answer(
+async def answer(
     runtime: Runtime, adapter: ChannelAdapter, route: Route, form: dict[str, str], parsed: ProviderForm
 ) -> Response:
-    """A verified request answered by its route in one transaction, or kept in the spool while the database is down."""
+    """A verified request answered by its route in one turn, or kept in the spool while the database is down.
+
+    The turn runs on the event loop, committed with the turns read with it (bot.turns), or in a webhook
+    thread in a transaction of its own (WEBHOOK_THREADS).
+    """
     if runtime.spool.waiting():
         # Requests wait in the spool: this one goes behind them, so that a person's messages are taken in order.
         kept = keep(runtime, adapter, route, form, parsed)
@@ -77,7 +79,11 @@ def answer(
         return response
 
     try:
-        response = runtime.transactions.run(work)
+        if runtime.webhook_threads is None:
+            response = await runtime.turns_on_the_loop().run(work)
+        else:
+            threads, run = runtime.webhook_threads, runtime.transactions.run
+            response = await asyncio.get_running_loop().run_in_executor(threads, run, work)
     except DATABASE_DOWN as error:
         log.warning("database unavailable (%s): the request waits in the spool", type(error).__name__)
         return keep(runtime, adapter, route, form, parsed) or PlainTextResponse(
@@ -106,24 +112,6 @@ def keep(
     return response
 
 
-# The turns run on the event loop (WEBHOOK_THREADS), one at a time in each loop of the process.
-_turns: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]" = weakref.WeakKeyDictionary()
-
-
-async def on_the_loop(work: Callable[[], Response]) -> Response:
-    """`work` run on the event loop, after the turns of the requests read before this one.
-
-    One turn per iteration of the loop, in the order the requests were read: the loop reads what came in
-    between, so that a request read late is not answered before those that waited (asyncio's lock is fair).
-    """
-    loop = asyncio.get_running_loop()
-    gate = _turns.get(loop) or _turns.setdefault(loop, asyncio.Lock())
-    async with gate:
-        response = work()
-        await asyncio.sleep(0)  # the next turn waits for the loop to read what came meanwhile
-    return response
-
-
 class ProviderEndpoint:
     """One provider route, answered as a plain ASGI app.
 
@@ -148,10 +136,7 @@ class ProviderEndpoint:
                 parsed = route.form.model_validate(form, context=context)
             except ValidationError as error:
                 raise Refused(_reason(error)) from error
-            work = functools.partial(answer, runtime, adapter, route, form, parsed)
-            if runtime.webhook_threads is None:
-                return await on_the_loop(work)
-            return await asyncio.get_running_loop().run_in_executor(runtime.webhook_threads, work)
+            return await answer(runtime, adapter, route, form, parsed)
         except Refused as refused:  # the checks above, or a reused message id found while answering
             return refusal(refused)
 
