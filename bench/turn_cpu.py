@@ -1,12 +1,13 @@
 """CPU per message with no HTTP in between: the real app called as ASGI in this process, to compare versions.
 
-    .venv/bin/python bench/turn_cpu.py [--database sqlite|postgresql] [--messages 3000] [--rounds 3]
+    .venv/bin/python bench/turn_cpu.py [--database sqlite|postgresql] [--messages 3000] [--rounds 3] [--at-once 1]
 
 bench/capacity.py measures from outside, as issue 14 asks; on a shared 2-core machine its figures move by a
 third from one run to the next (its echo alone ran 1,800-3,100 requests/s within one session). This drives
 the app `baro web` serves (create_app, its lifespan, every middleware) with the same signed requests as
-capacity.py, one at a time after a warm-up, on a fresh migrated and seeded database and a private Redis. It
-prints each round's process CPU per request and how much of it the turn's transaction took (what
+capacity.py, one at a time after a warm-up (or N together: `--at-once N`, as at a peak, when turns share their
+commits on SQLite: bot/turns.py), on a fresh migrated and seeded database and a private Redis. It prints
+each round's process CPU per request and, one at a time, how much of it the answer took (what
 bot.web.providers.answer runs: on the event loop on SQLite, in a webhook thread on PostgreSQL), then the best
 round: the least disturbed, and steady enough from run to run to see a change of a few percent.
 """
@@ -91,12 +92,12 @@ def measure(args: argparse.Namespace, tmp: Path) -> int:
         turn_seconds = [0.0]
         answer = providers.answer
 
-        def timed_answer(*given):
-            started = time.thread_time()
+        async def timed_answer(*given):
+            started = time.process_time()  # its webhook thread's too; nothing else runs meanwhile
             try:
-                return answer(*given)
+                return await answer(*given)
             finally:
-                turn_seconds[0] += time.thread_time() - started
+                turn_seconds[0] += time.process_time() - started
 
         providers.answer = timed_answer  # the turn's transaction and hand-over
         app = create_app(Settings(_env_file=None))
@@ -112,18 +113,23 @@ def measure(args: argparse.Namespace, tmp: Path) -> int:
                 for index in range(args.rounds):
                     start = WARM_UP + index * per_round
                     turn_seconds[0], cpu = 0.0, time.process_time()
-                    for signature, body in requests[start : start + per_round]:
-                        if (status := await post(app, signature, body)) != 200:
-                            raise RuntimeError(f"the webhook answered {status}")
+                    batch = requests[start : start + per_round]
+                    for first in range(0, len(batch), args.at_once):
+                        sent = batch[first : first + args.at_once]
+                        for status in await asyncio.gather(*(post(app, *request) for request in sent)):
+                            if status != 200:
+                                raise RuntimeError(f"the webhook answered {status}")
                     rounds.append(((time.process_time() - cpu) / per_round, turn_seconds[0] / per_round))
             return rounds
 
         rounds = uvloop.run(run())
-    print(f"{args.database}: {per_round} requests a round after {WARM_UP} to warm up")
+    # Requests sent together overlap: the time each spent answering is not its own.
+    part = (lambda turn: f", {turn * 1000:.3f} ms of it answering") if args.at_once == 1 else (lambda turn: "")
+    print(f"{args.database}: {per_round} requests a round, {args.at_once} at once, after {WARM_UP} to warm up")
     for cpu, turn in rounds:
-        print(f"  round: {cpu * 1000:.3f} ms of CPU per request, {turn * 1000:.3f} ms of it in the turn")
+        print(f"  round: {cpu * 1000:.3f} ms of CPU per request{part(turn)}")
     cpu, turn = min(rounds)
-    print(f"best round: {cpu * 1000:.3f} ms per request ({turn * 1000:.3f} ms in the turn)")
+    print(f"best round: {cpu * 1000:.3f} ms per request{part(turn)}")
     return 0
 
 
@@ -132,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--messages", type=int, default=3000, help="measured requests, after the warm-up")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--at-once", type=int, default=1, help="requests sent together, as at a peak (default 1)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="baro-turn-") as tmp:
         return measure(args, Path(tmp))
