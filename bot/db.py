@@ -26,6 +26,11 @@ def in_models(object, name: str | None, type_: str, reflected: bool, compare_to)
     return not (name or "").startswith((SEARCH_INDEX, "ix_" + SEARCH_INDEX))
 
 
+# How long a SQLite transaction waits for another process's write lock before it gives up (the database is
+# then taken as down: a webhook keeps its request in the spool).
+SQLITE_BUSY_SECONDS = 15
+
+
 def make_engine(url: str) -> Engine:
     """An engine tuned for the backend; SQLite gets WAL and a busy timeout so web and worker share it."""
     if url.startswith("sqlite"):
@@ -34,7 +39,9 @@ def make_engine(url: str) -> Engine:
             _private(Path(path))
         # Both engines leave a statement's parameters (a person's words, lookup hashes, tokens) out of
         # SQLAlchemy's errors and logs: a failed request's or job's traceback is logged.
-        engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False}, hide_parameters=True)
+        engine = create_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False}, hide_parameters=True
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):

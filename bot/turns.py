@@ -10,16 +10,22 @@ commit, its pages written to SQLite's WAL, and a transaction's begin cost a thir
 (`bench/turn_cpu.py --at-once 16`: 1.4 ms a message against 2.2). Below that, each turn commits at once, so
 that a quiet line answers each message as soon as it is kept. No answer leaves before the commit that keeps
 it; a turn that fails is undone alone; a commit that fails fails every turn it held (the spool keeps them).
+
+A transaction waits for SQLite's write lock, while another web process holds it, with the loop going on
+(`write_lock`): SQLite's own wait would stop the whole process (two processes at a peak: up to 3 s a request).
 """
 
 import asyncio
+import sqlite3
 import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from bot.db import SQLITE_BUSY_SECONDS
 from bot.handover import AfterCommit, Transactions
 
 T = TypeVar("T")
@@ -29,22 +35,55 @@ T = TypeVar("T")
 BACKLOG = 4
 # How long turns may keep joining a transaction: the first one's answer waits for its commit.
 SHARED_SECONDS = 0.02
+# How often a turn looks again for SQLite's write lock while another process holds it. The other process's
+# transactions leave the lock free for moments only, so waiting long between looks would rarely find it free.
+LOCK_POLL_SECONDS = 0.001
+
+
+async def write_lock(connection: Connection) -> None:
+    """SQLite's write lock for `connection`'s transaction (BEGIN IMMEDIATE, as bot.db.write_transaction), the loop
+    going on while another process holds it.
+
+    SQLite's own wait (its busy timeout) would hold the whole process, sleeping longer at each try: with two web
+    processes at a peak, a request then waited up to 3 s. Gives up, as that wait would, after SQLITE_BUSY_SECONDS.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_SECONDS
+    connection.exec_driver_sql("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as error:
+                busy = getattr(error.orig, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+                if not busy or time.monotonic() >= deadline:
+                    raise
+            await asyncio.sleep(LOCK_POLL_SECONDS)
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_SECONDS * 1000}")
 
 
 class SharedTransaction(Generic[T]):
     """Turns run one after the other in one transaction; their outcomes given once it has committed."""
 
-    def __init__(self, engine: Engine, transactions: Transactions):
-        self.transactions = transactions
+    def __init__(self, connection: Connection, transactions: Transactions):
+        self.connection, self.transactions = connection, transactions
+        self.transaction = connection.begin()
         self.started = time.monotonic()
         self.outcomes: list[tuple[asyncio.Future, tuple[T, AfterCommit]]] = []
-        self.connection = engine.connect()
+
+    @classmethod
+    async def begin(cls, engine: Engine, transactions: Transactions) -> "SharedTransaction[T]":
+        """A transaction begun, holding SQLite's write lock."""
+        connection = engine.connect()
         try:
-            self.transaction = self.connection.begin()
+            shared = cls(connection, transactions)
             if engine.dialect.name == "sqlite":
-                self.connection.exec_driver_sql("BEGIN IMMEDIATE")  # as bot.db.write_transaction, for the same reason
+                await write_lock(connection)
+            shared.started = time.monotonic()  # its turns may join from now, not from when it waited
+            return shared
         except BaseException:
-            self.connection.close()
+            connection.close()
             raise
 
     def add(self, work: Callable[[Session, AfterCommit], T]) -> asyncio.Future:
@@ -97,7 +136,7 @@ class LoopTurns(Generic[T]):
             raise
         self.waiting -= 1
         try:
-            shared = self.shared = self.shared or SharedTransaction(self.engine, self.transactions)
+            shared = self.shared = self.shared or await SharedTransaction.begin(self.engine, self.transactions)
             done = shared.add(work)
             try:
                 await asyncio.sleep(0)  # the loop reads what came meanwhile before the next turn

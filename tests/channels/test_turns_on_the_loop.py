@@ -7,6 +7,7 @@ saturation, against 509 ms when each iteration of the loop ran every turn it had
 """
 
 import asyncio
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -130,3 +131,32 @@ def test_a_turn_that_fails_is_undone_alone(turns, store, runtime):
         {"kept": "peak:2"},
         {"kept": f"peak:{AT_A_PEAK - 1}"},
     ]
+
+
+def test_while_another_process_holds_the_write_lock_the_loop_goes_on_and_the_turn_waits(turns, store, runtime):
+    if runtime.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock: PostgreSQL locks rows")
+    other = sqlite3.connect(runtime.engine.url.database, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # as another web process would, in the middle of its turns
+
+    async def main() -> list[str]:
+        events: list[str] = []
+
+        async def the_other_process_commits() -> None:
+            for _ in range(3):  # only if the loop goes on while the turn waits
+                await asyncio.sleep(0.01)
+                events.append("the loop goes on")
+            other.commit()
+            events.append("the other process commits")
+
+        async def answered() -> None:
+            events.append(await turns.run(saves(store, "waited")))
+
+        await asyncio.gather(answered(), the_other_process_commits())
+        return events
+
+    try:
+        assert run(main) == ["the loop goes on"] * 3 + ["the other process commits", "waited"]
+    finally:
+        other.close()
+    assert kept(runtime, store, "waited") == {"kept": "waited"}
