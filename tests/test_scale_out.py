@@ -46,11 +46,9 @@ def line(clean_state, twilio, reconfigure, tmp_path):
     running = ScaledOut(tmp_path, dict(os.environ))
     try:
         yield running.start()
-    except BaseException:
-        print(running.logs())
-        raise
     finally:
         running.stop()
+        print(running.logs())  # captured: pytest shows it with a failure, in setup's or teardown's output
 
 
 def converse(line: ScaledOut, sender: str, bodies: tuple[str, ...], web: list[int]) -> list[str]:
