@@ -63,53 +63,76 @@ async def answer(
     """A verified request answered by its route in one turn, or kept in the spool while the database is down.
 
     The turn runs on the event loop, committed with the turns read with it (bot.turns), or in a webhook
-    thread in a transaction of its own (WEBHOOK_THREADS).
+    thread in a transaction of its own (WEBHOOK_THREADS), with everything around it: the spool, the
+    languages heard, so that the loop only reads and writes requests.
     """
-    if runtime.spool.waiting():
-        # Requests wait in the spool: this one goes behind them, so that a person's messages are taken in order.
-        kept = keep(runtime, adapter, route, form, parsed)
-        if kept is not None:
-            return kept
-    heard: list[tuple[str, str | None]] = []
+    turn = Turn(runtime, adapter, route, form, parsed)
+    if runtime.webhook_threads is None:
+        return await turn.on_the_loop()
+    return await asyncio.get_running_loop().run_in_executor(runtime.webhook_threads, turn.in_a_thread)
 
-    def work(db: Session, after: AfterCommit) -> Response:
-        exchange = Listening.of(runtime.exchange(db, after))
-        response = route.handle(parsed, exchange)
-        heard[:] = exchange.heard  # a second run (a parallel commit of the same id) replaces the first's
+
+class Turn:
+    """One request's answer: what comes before its transaction, the work in it, and what comes after."""
+
+    def __init__(
+        self, runtime: Runtime, adapter: ChannelAdapter, route: Route, form: dict[str, str], parsed: ProviderForm
+    ):
+        self.runtime, self.adapter, self.route, self.form, self.parsed = runtime, adapter, route, form, parsed
+        self.heard: list[tuple[str, str | None]] = []
+
+    async def on_the_loop(self) -> Response:
+        if (kept := self.behind_the_spool()) is not None:
+            return kept
+        try:
+            response = await self.runtime.turns_on_the_loop().run(self.work)
+        except DATABASE_DOWN as error:
+            return self.database_down(error)
+        return self.answered(response)
+
+    def in_a_thread(self) -> Response:
+        if (kept := self.behind_the_spool()) is not None:
+            return kept
+        try:
+            response = self.runtime.transactions.run(self.work)
+        except DATABASE_DOWN as error:
+            return self.database_down(error)
+        return self.answered(response)
+
+    def behind_the_spool(self) -> Response | None:
+        """Kept in the spool if requests wait there: it goes behind them, so a person's messages are taken in order."""
+        return self.keep() if self.runtime.spool.waiting() else None
+
+    def work(self, db: Session, after: AfterCommit) -> Response:
+        exchange = Listening.of(self.runtime.exchange(db, after))
+        response = self.route.handle(self.parsed, exchange)
+        self.heard[:] = exchange.heard  # a second run (a parallel commit of the same id) replaces the first's
         return response
 
-    try:
-        if runtime.webhook_threads is None:
-            response = await runtime.turns_on_the_loop().run(work)
-        else:
-            threads, run = runtime.webhook_threads, runtime.transactions.run
-            response = await asyncio.get_running_loop().run_in_executor(threads, run, work)
-    except DATABASE_DOWN as error:
+    def database_down(self, error: Exception) -> Response:
         log.warning("database unavailable (%s): the request waits in the spool", type(error).__name__)
-        return keep(runtime, adapter, route, form, parsed) or PlainTextResponse(
-            "the database is unavailable", status_code=503
-        )
-    runtime.languages.remember(heard)
-    return response
+        return self.keep() or PlainTextResponse("the database is unavailable", status_code=503)
 
+    def keep(self) -> Response | None:
+        """The request kept in the spool and the adapter's short answer; None if the adapter does not keep requests."""
+        runtime = self.runtime
 
-def keep(
-    runtime: Runtime, adapter: ChannelAdapter, route: Route, form: dict[str, str], parsed: ProviderForm
-) -> Response | None:
-    """The request kept in the spool and the adapter's short answer; None if the adapter does not keep requests."""
+        def notice(channel: Channel, sender: str) -> str:
+            return received(runtime.catalogues, runtime.languages.of(sender), runtime.settings.alphabet(channel))
 
-    def notice(channel: Channel, sender: str) -> str:
-        return received(runtime.catalogues, runtime.languages.of(sender), runtime.settings.alphabet(channel))
+        response = self.adapter.spooled(self.parsed, notice)
+        if response is None:
+            return None
+        try:
+            runtime.spool.keep(kept_request(self.adapter, self.route, self.form))
+        except OSError:
+            log.exception("the spool cannot keep a request")
+            return PlainTextResponse("the database is unavailable and the request cannot be kept", status_code=503)
+        return response
 
-    response = adapter.spooled(parsed, notice)
-    if response is None:
-        return None
-    try:
-        runtime.spool.keep(kept_request(adapter, route, form))
-    except OSError:
-        log.exception("the spool cannot keep a request")
-        return PlainTextResponse("the database is unavailable and the request cannot be kept", status_code=503)
-    return response
+    def answered(self, response: Response) -> Response:
+        self.runtime.languages.remember(self.heard)
+        return response
 
 
 class ProviderEndpoint:
