@@ -1,10 +1,15 @@
 """Phone numbers: normalised to E.164 with `phonenumbers`, whatever the provider sent."""
 
+from functools import lru_cache
+
 import phonenumbers
 
 WHATSAPP_PREFIX = "whatsapp:"
 
 
+# Every message normalises its sender, and parsing was 4% of a turn (bench/turn_cpu.py): the same people write
+# again within minutes. The numbers kept are those the process is answering anyway, never written anywhere.
+@lru_cache(maxsize=4096)
 def normalize(raw: str, region: str) -> str:
     """E.164 when the sender is a possible number; otherwise the sender id itself, trimmed.
 
