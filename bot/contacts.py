@@ -2,15 +2,16 @@
 
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, String, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.conversation.state import Saved, position_key_in_sql
 from bot.db import insert_unless_taken
-from bot.models import Contact, Site
+from bot.models import Contact, ConversationState, Site
 from bot.vault import Vault
 
-_CONTACTS, _SITES = Contact.__table__, Site.__table__
+_CONTACTS, _SITES, _STATES = Contact.__table__, Site.__table__, ConversationState.__table__
 
 
 def contact_for(db: Session, vault: Vault, phone: str, **new) -> Contact:
@@ -34,7 +35,8 @@ def contact_for(db: Session, vault: Vault, phone: str, **new) -> Contact:
 
 
 class ContactRecord:
-    """A contact as one conversation turn reads and changes it: its row and its site's slug and name.
+    """A contact as one conversation turn reads and changes it: its row, its site's slug and name, and where its
+    conversation on the turn's channel waits (`position`, as stored).
 
     Not an ORM object: every message reads one, and the ORM's loading and unit of work cost more than the
     rest of the turn (bench/capacity.py). What the turn's actions set is kept in `changes`, and `save` writes
@@ -42,11 +44,14 @@ class ContactRecord:
     """
 
     COLUMNS = tuple(column.name for column in _CONTACTS.columns)
-    __slots__ = (*COLUMNS, "site_slug", "site_name", "changes")
+    __slots__ = (*COLUMNS, "site_slug", "site_name", "position", "changes")
 
     def __init__(self, row: Any):
-        for name, value in row._mapping.items():
+        values = dict(row._mapping)
+        state, expires_at = values.pop("saved_state"), values.pop("saved_expires_at")
+        for name, value in values.items():
             object.__setattr__(self, name, value)
+        object.__setattr__(self, "position", None if state is None else Saved(state, expires_at))
         object.__setattr__(self, "changes", {})
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -64,10 +69,18 @@ class ContactRecord:
             self.changes.clear()
 
 
-# Every message reads its sender's contact: statements built once, run on the transaction's connection.
+# Every message reads its sender's contact and where their conversation waits: statements built once, run on
+# the transaction's connection. One statement for both: a statement cost as much as a tenth of a turn.
+_WAITING = _STATES.c.key == position_key_in_sql(bindparam("channel", type_=String), _CONTACTS.c.id)
 _FIND = (
-    select(_CONTACTS, _SITES.c.slug.label("site_slug"), _SITES.c.name.label("site_name"))
-    .select_from(_CONTACTS.outerjoin(_SITES, _SITES.c.id == _CONTACTS.c.site_id))
+    select(
+        _CONTACTS,
+        _SITES.c.slug.label("site_slug"),
+        _SITES.c.name.label("site_name"),
+        _STATES.c.state.label("saved_state"),
+        _STATES.c.expires_at.label("saved_expires_at"),
+    )
+    .select_from(_CONTACTS.outerjoin(_SITES, _SITES.c.id == _CONTACTS.c.site_id).outerjoin(_STATES, _WAITING))
     .where(_CONTACTS.c.phone_hash == bindparam("digest"))
 )
 # Locked until the transaction ends, on PostgreSQL: a person's next message waits for this one (SQLite's
@@ -78,14 +91,15 @@ _NEW = insert_unless_taken(_CONTACTS, _CONTACTS.c.phone_hash)
 _SAVE = update(_CONTACTS).where(_CONTACTS.c.id == bindparam("contact"))  # the columns set are those given
 
 
-def record_for(connection: Connection, vault: Vault, phone: str) -> ContactRecord:
-    """The contact of an E.164 number, locked for the turn; created if there is none, its number kept if erased."""
-    digest = {"digest": vault.lookup_hash(phone)}
-    row = connection.execute(_LOCKED, digest).first()
+def record_for(connection: Connection, vault: Vault, phone: str, channel: str) -> ContactRecord:
+    """The contact of an E.164 number, locked for the turn, with where its conversation on `channel` waits; created
+    if there is none, its number kept if erased."""
+    found = {"digest": vault.lookup_hash(phone), "channel": channel}
+    row = connection.execute(_LOCKED, found).first()
     if row is None:
-        new = {"phone_hash": digest["digest"], "phone_encrypted": vault.encrypt(phone)}
+        new = {"phone_hash": found["digest"], "phone_encrypted": vault.encrypt(phone)}
         connection.execute(_NEW[connection.dialect.name], new)
-        row = connection.execute(_LOCKED, digest).one()
+        row = connection.execute(_LOCKED, found).one()
     contact = ContactRecord(row)
     if contact.phone_encrypted is None:  # a refusal of consent erased it: they wrote again
         contact.phone_encrypted = vault.encrypt(phone)

@@ -172,10 +172,10 @@ class Conversations:
         earlier = self._earlier_reply(db, inbound) if db.info.get(RETRY) else None
         if earlier:
             return earlier
-        contact = record_for(db.connection(), self.vault, normalize(inbound.sender, self.region))
+        contact = record_for(db.connection(), self.vault, normalize(inbound.sender, self.region), inbound.channel)
         known = contact.language
         key = position_key(inbound.channel, contact.id)
-        position = None if fresh else self.store.load(db, key)
+        position = None if fresh else self.store.opened(contact.position)
         attached = sum(1 for item in inbound.media if self.media.keeps(item))
         turn = step(self.flows, position, self._context(db, contact), inbound.text, attached)
         if not attached and any(not self.media.takes(item.content_type) for item in inbound.media):

@@ -7,9 +7,10 @@ Expired rows are purged by a periodic job.
 
 import json
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from cryptography.fernet import InvalidToken
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import ColumnElement, String, bindparam, cast, delete, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from bot.models import ConversationState, utcnow
@@ -26,6 +27,18 @@ _FORGET = delete(_TABLE).where(_KEY)
 def position_key(channel: str, contact_id: int) -> str:
     """Where a person's conversation on a channel waits."""
     return f"position:{channel}:{contact_id}"
+
+
+def position_key_in_sql(channel: ColumnElement[str], contact_id: ColumnElement[int]) -> ColumnElement[str]:
+    """`position_key` computed by the database, to read where a conversation waits with its contact's row."""
+    return literal("position:") + channel + literal(":") + cast(contact_id, String)
+
+
+class Saved(NamedTuple):
+    """A state as stored: encrypted, with its expiry."""
+
+    state: str
+    expires_at: datetime
 
 
 def _encode(value: object) -> object:
@@ -47,10 +60,14 @@ class StateStore:
 
     def load(self, db: Session, key: str) -> dict | None:
         row = db.connection().execute(_LOAD, {"state_key": key}).first()
-        if row is None or row.expires_at <= utcnow():
+        return self.opened(Saved(*row) if row else None)
+
+    def opened(self, saved: Saved | None) -> dict | None:
+        """A state as it was kept; None if there is none or it has expired."""
+        if saved is None or saved.expires_at <= utcnow():
             return None
         try:
-            return json.loads(self.vault.decrypt(row.state), object_hook=_decode)
+            return json.loads(self.vault.decrypt(saved.state), object_hook=_decode)
         except InvalidToken:  # written under another SECRET_KEY: as good as expired
             return None
 
