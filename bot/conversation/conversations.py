@@ -172,7 +172,8 @@ class Conversations:
         earlier = self._earlier_reply(db, inbound) if db.info.get(RETRY) else None
         if earlier:
             return earlier
-        contact = record_for(db.connection(), self.vault, normalize(inbound.sender, self.region), inbound.channel)
+        connection = db.connection()  # once: the session's bookkeeping for it cost as much as a statement
+        contact = record_for(connection, self.vault, normalize(inbound.sender, self.region), inbound.channel)
         known = contact.language
         key = position_key(inbound.channel, contact.id)
         position = None if fresh else self.store.opened(contact.position)
@@ -193,7 +194,7 @@ class Conversations:
         }
         # One statement (a provider's retry of a stored id fails it: Transactions.run answers it as a retry), and
         # for the actions a copy of the row, outside the session.
-        message = Message(id=db.connection().execute(_STORE, stored).inserted_primary_key[0], **stored)
+        message = Message(id=connection.execute(_STORE, stored).inserted_primary_key[0], **stored)
         metrics.count_message(Direction.IN, inbound.channel, "received")
         # Kept whatever the turn does with them, sealed with the message (its `confidential`).
         fetch = record(db, message, inbound.media, self.media) if inbound.media else False
@@ -205,13 +206,13 @@ class Conversations:
         if context.outcome.confidential and not confidential:  # e.g. a confidential reference looked up
             confidential = True
             sealed = self._sealed(inbound.text, confidential)
-            db.connection().execute(_RESEAL, {"message": message.id, **sealed})
+            connection.execute(_RESEAL, {"message": message.id, **sealed})
         self.store.save(db, key, turn.position)
         # What the actions changed, and where they last wrote from: later texts (reminders, broadcasts) go there.
         seen = {"last_seen_at": utcnow(), "channel": inbound.channel}
         if inbound.channel == Channel.WHATSAPP:
             seen["whatsapp_seen_at"] = seen["last_seen_at"]
-        contact.save(db.connection(), **seen)
+        contact.save(connection, **seen)
 
         # A refusal erases the contact's language, but the goodbye is still in the language they chose.
         lang = contact.language or next((a.values["language"] for a in turn.actions if a.values.get("language")), None)
@@ -227,7 +228,7 @@ class Conversations:
                 "status": MessageStatus.REPLIED,
                 **self._sealed(reply, confidential),
             }
-            db.connection().execute(_STORE, answered)
+            connection.execute(_STORE, answered)
             metrics.count_message(Direction.OUT, inbound.channel, MessageStatus.REPLIED)
         return Handled(
             answer=answer,
