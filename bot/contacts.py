@@ -83,9 +83,11 @@ _FIND = (
     .select_from(_CONTACTS.outerjoin(_SITES, _SITES.c.id == _CONTACTS.c.site_id).outerjoin(_STATES, _WAITING))
     .where(_CONTACTS.c.phone_hash == bindparam("digest"))
 )
-# Locked until the transaction ends, on PostgreSQL: a person's next message waits for this one (SQLite's
-# writers wait for the whole database: bot.db.write_transaction).
-_LOCKED = _FIND.with_for_update(of=_CONTACTS)
+# On PostgreSQL the contact's row is locked until the transaction ends, so a person's next message waits for
+# this one; and locked by a statement of its own, before the contact and the conversation are read: a statement
+# that waited for a lock still reads the other tables as they were when it began, and would miss where the
+# conversation went. SQLite's writers wait for the whole database from their start (bot.db.write_transaction).
+_LOCK = {"postgresql": select(_CONTACTS.c.id).where(_CONTACTS.c.phone_hash == bindparam("digest")).with_for_update()}
 # A new number: created unless a parallel request created it at this moment, then read like any other.
 _NEW = insert_unless_taken(_CONTACTS, _CONTACTS.c.phone_hash)
 _SAVE = update(_CONTACTS).where(_CONTACTS.c.id == bindparam("contact"))  # the columns set are those given
@@ -95,12 +97,22 @@ def record_for(connection: Connection, vault: Vault, phone: str, channel: str) -
     """The contact of an E.164 number, locked for the turn, with where its conversation on `channel` waits; created
     if there is none, its number kept if erased."""
     found = {"digest": vault.lookup_hash(phone), "channel": channel}
-    row = connection.execute(_LOCKED, found).first()
+    row = _locked(connection, found)
     if row is None:
         new = {"phone_hash": found["digest"], "phone_encrypted": vault.encrypt(phone)}
         connection.execute(_NEW[connection.dialect.name], new)
-        row = connection.execute(_LOCKED, found).one()
+        row = _locked(connection, found)
+        if row is None:  # created just now, by this transaction or the one that took the number first
+            raise LookupError("a contact just created was not found")
     contact = ContactRecord(row)
     if contact.phone_encrypted is None:  # a refusal of consent erased it: they wrote again
         contact.phone_encrypted = vault.encrypt(phone)
     return contact
+
+
+def _locked(connection: Connection, found: dict[str, str]) -> Any:
+    """The contact's row with its site and conversation, locked for the transaction; None if there is none."""
+    lock = _LOCK.get(connection.dialect.name)
+    if lock is not None and connection.execute(lock, found).first() is None:
+        return None
+    return connection.execute(_FIND, found).first()

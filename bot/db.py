@@ -126,6 +126,17 @@ def insert_unless_taken(table: Table, *unique: Column) -> dict[str, Insert]:
     }
 
 
+def upsert(table: Table, *unique: Column) -> dict[str, Insert]:
+    """`INSERT ... ON CONFLICT DO UPDATE` for each database baro runs on, by dialect name: the row with this unique
+    value written whether it exists or not, in one statement; the columns updated are the others given."""
+    statements = {}
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql)):
+        insert = dialect.insert(table)
+        others = {column.name: insert.excluded[column.name] for column in table.columns if column not in unique}
+        statements[name] = insert.on_conflict_do_update(index_elements=list(unique), set_=others)
+    return statements
+
+
 def alembic_config(url: str) -> "Config":
     # Alembic is imported when used, not with every web process (11 MB each, bench/capacity.py).
     from alembic.config import Config

@@ -10,17 +10,17 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from cryptography.fernet import InvalidToken
-from sqlalchemy import ColumnElement, String, bindparam, cast, delete, insert, literal, select, update
+from sqlalchemy import ColumnElement, String, bindparam, cast, delete, literal, select
 from sqlalchemy.orm import Session
 
+from bot.db import upsert
 from bot.models import ConversationState, utcnow
 from bot.vault import Vault
 
 _TABLE = ConversationState.__table__
 _KEY = _TABLE.c.key == bindparam("state_key")
 _LOAD = select(_TABLE.c.state, _TABLE.c.expires_at).where(_KEY)
-_UPDATE = update(_TABLE).where(_KEY)  # the columns set are those given
-_INSERT = insert(_TABLE)
+_KEEP = upsert(_TABLE, _TABLE.c.key)
 _FORGET = delete(_TABLE).where(_KEY)
 
 
@@ -77,9 +77,9 @@ class StateStore:
         if state is None:
             connection.execute(_FORGET, {"state_key": key})
             return
-        values = {"state": self.vault.encrypt(json.dumps(state, default=_encode)), "expires_at": utcnow() + self.ttl}
-        if not connection.execute(_UPDATE, {"state_key": key, **values}).rowcount:
-            connection.execute(_INSERT, {"key": key, **values})
+        sealed = self.vault.encrypt(json.dumps(state, default=_encode))
+        kept = {"key": key, "state": sealed, "expires_at": utcnow() + self.ttl}
+        connection.execute(_KEEP[connection.dialect.name], kept)  # one statement, whether it was kept before or not
 
 
 def purge_expired(db: Session) -> int:
