@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
@@ -37,6 +37,21 @@ def site_confirmed(contact: ContactRecord, days: int) -> bool:
         return False
     confirmed = contact.site_confirmed_at
     return not days or (confirmed is not None and utcnow() - confirmed < timedelta(days=days))
+
+
+# When a person was last seen is written again once it is this old: a conversation's messages come seconds
+# apart, and writing it was a statement in every turn. WhatsApp's 24-hour window is then taken as closing up to
+# this much early, never late.
+SEEN_EVERY = timedelta(minutes=1)
+
+
+def seen(contact: ContactRecord, channel: str, now: datetime) -> dict[str, object]:
+    """What to write of when and where the person was seen: where, if it changed; when, if it has grown old."""
+    columns = ("last_seen_at", "whatsapp_seen_at") if channel == Channel.WHATSAPP else ("last_seen_at",)
+    times = [getattr(contact, column) for column in columns]
+    if contact.channel == channel and all(time is not None and now - time < SEEN_EVERY for time in times):
+        return {}
+    return {"channel": channel} | dict.fromkeys(columns, now)
 
 
 class ProviderIdTaken(ValueError):
@@ -209,10 +224,7 @@ class Conversations:
             connection.execute(_RESEAL, {"message": message.id, **sealed})
         self.store.save(db, key, turn.position)
         # What the actions changed, and where they last wrote from: later texts (reminders, broadcasts) go there.
-        seen = {"last_seen_at": utcnow(), "channel": inbound.channel}
-        if inbound.channel == Channel.WHATSAPP:
-            seen["whatsapp_seen_at"] = seen["last_seen_at"]
-        contact.save(connection, **seen)
+        contact.save(connection, **seen(contact, inbound.channel, utcnow()))
 
         # A refusal erases the contact's language, but the goodbye is still in the language they chose.
         lang = contact.language or next((a.values["language"] for a in turn.actions if a.values.get("language")), None)
