@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -14,7 +14,7 @@ from bot.db import insert_unless_taken
 from bot.engine.actions import ActionSpec
 from bot.engine.interpreter import Action
 from bot.i18n import Catalogues
-from bot.models import Feedback, Message, Site
+from bot.models import Feedback, Site
 from bot.references import new_reference
 from bot.vault import Vault
 
@@ -40,13 +40,23 @@ _NEW_FEEDBACK = {
 _SITE_ID = select(Site.id).where(Site.slug == bindparam("slug"))  # built once: a site is chosen or sent often
 
 
+class Triggering(Protocol):
+    """What actions read of the message that triggered them, already stored."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def channel(self) -> str: ...
+
+
 @dataclass
 class ActionContext:
     """Everything an action works with, inside the webhook's transaction."""
 
     db: Session
     contact: ContactRecord
-    inbound: Message  # the message that triggered it, already stored
+    inbound: Triggering  # the message that triggered it, already stored
     vault: Vault
     outcome: Outcome = field(default_factory=Outcome)
     # How texts to other people are written (their language, their channel's alphabet): an action that

@@ -3,6 +3,7 @@
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
@@ -52,6 +53,13 @@ def seen(contact: ContactRecord, channel: str, now: datetime) -> dict[str, objec
     if contact.channel == channel and all(time is not None and now - time < SEEN_EVERY for time in times):
         return {}
     return {"channel": channel} | dict.fromkeys(columns, now)
+
+
+class Stored(NamedTuple):
+    """The inbound message as the turn stored it, as its actions read it (bot.actions.base.Triggering)."""
+
+    id: int
+    channel: str
 
 
 class ProviderIdTaken(ValueError):
@@ -208,11 +216,11 @@ class Conversations:
             **self._sealed(inbound.text, confidential),
         }
         # One statement (a provider's retry of a stored id fails it: Transactions.run answers it as a retry), and
-        # for the actions a copy of the row, outside the session.
-        message = Message(id=connection.execute(_STORE, stored).inserted_primary_key[0], **stored)
+        # for the actions what they read of it: an ORM copy of the row cost more than the statement.
+        message = Stored(connection.execute(_STORE, stored).inserted_primary_key[0], inbound.channel)
         metrics.count_message(Direction.IN, inbound.channel, "received")
         # Kept whatever the turn does with them, sealed with the message (its `confidential`).
-        fetch = record(db, message, inbound.media, self.media) if inbound.media else False
+        fetch = record(db, message.id, inbound.media, self.media) if inbound.media else False
         context = ActionContext(db, contact, message, self.vault, desk=self.desk)
         for action in turn.actions:
             self.actions[action.name].carry_out(context, action)

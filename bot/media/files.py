@@ -68,8 +68,8 @@ def kind_of(content_type: str) -> AttachmentKind:
     return {"audio": AttachmentKind.AUDIO, "image": AttachmentKind.IMAGE}.get(main, AttachmentKind.OTHER)
 
 
-def record(db: Session, message: Message, media: tuple[InboundMedia, ...], rules: MediaRules) -> bool:
-    """Write the files that came with `message` (flushed); whether any is at the provider, for the job to fetch.
+def record(db: Session, message_id: int, media: tuple[InboundMedia, ...], rules: MediaRules) -> bool:
+    """Write the files that came with a message (flushed); whether any is at the provider, for the job to fetch.
 
     A URL on another host is refused and forgotten (never requested); a type baro does not keep is
     refused, its URL kept until the job deletes the file at Twilio.
@@ -77,7 +77,7 @@ def record(db: Session, message: Message, media: tuple[InboundMedia, ...], rules
     at_provider = False
     for item in media:
         attachment = Attachment(
-            message_id=message.id,
+            message_id=message_id,
             kind=kind_of(item.content_type),
             content_type=item.content_type[:100],
             seconds=item.seconds,
