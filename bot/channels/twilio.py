@@ -5,6 +5,7 @@
 """
 
 import json
+from functools import lru_cache
 from typing import ClassVar
 
 import requests
@@ -121,7 +122,8 @@ class TwilioMessaging(ChannelAdapter):
     def receive(self, form: TwilioMessage, exchange: Exchange) -> Response:
         channel = Channel.WHATSAPP if form.From.startswith(WHATSAPP_PREFIX) else Channel.SMS
         handled = exchange.converse(InboundMessage(channel, form.From, form.Body, form.MessageSid, form.media))
-        return Response(twiml(handled.reply), media_type="application/xml")
+        written = twiml(handled.reply) if handled.confidential else common_twiml(handled.reply)
+        return Response(written, media_type="application/xml")
 
     def delivered(self, form: TwilioStatus, exchange: Exchange) -> Response:
         exchange.record(self.report(form.MessageSid, form.MessageStatus, form.ErrorCode, form.ErrorMessage))
@@ -160,6 +162,12 @@ def twiml(reply: str | None) -> str:
     if reply:
         response.message(reply)
     return str(response)
+
+
+# Most answers are the same few texts (a menu, a question), and the SDK's writing of one cost a twentieth of
+# a turn (bench/turn_cpu.py): each is written once. Never an answer within a confidential report: it is kept
+# no longer than its turn.
+common_twiml = lru_cache(maxsize=512)(twiml)
 
 
 class TwilioSender:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from bot.channels.twilio import MAX_MEDIA, TwilioMessaging
+from bot.channels.twilio import MAX_MEDIA, TwilioMessaging, common_twiml
 from bot.models import Contact, Feedback, Message
 from tests.channels.support import Inbound, a_contact, count, inbound_messages, opted_out, rows, sent_message, stored
 from tests.conftest import TEST_URL, WEBHOOK, Phone, replies, sign, twilio_form
@@ -471,6 +471,15 @@ def test_a_retry_of_a_submission_creates_one_feedback(phone, runtime):
     assert replies(first.text) == replies(retry.text)
     assert "Référence" in replies(first.text)[0]
     assert count(runtime, Feedback) == 1
+
+
+def test_the_answers_within_a_confidential_report_are_not_kept_in_memory(phone):
+    common_twiml.cache_clear()
+    phone.converse("Bonjour", "1", "1")  # consent, language, the main menu: what everyone is told is kept
+    kept = common_twiml.cache_info().currsize
+    assert kept == 3
+    phone.converse("4", "1", "Il me menace")  # a confidential report, its details given
+    assert common_twiml.cache_info().currsize == kept
 
 
 def test_odd_number_formats_are_one_person(make_phone, runtime):
