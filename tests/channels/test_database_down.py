@@ -10,10 +10,12 @@ during the outage reaches the triage queue, and the answers the person could not
 by SMS.
 """
 
+import os
 import socket
 import stat
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -46,7 +48,10 @@ def database(client):
 
 
 def spooled(directory) -> list:
-    return sorted(path for path in directory.glob("*") if path.is_file() and not path.name.startswith("."))
+    # Each entry's kind as the directory listed it: a stat after the listing would miss a file the replay renamed
+    # meanwhile (claimed), and the spool would look empty while its last request is still being replayed.
+    with os.scandir(directory) as entries:
+        return sorted(Path(e.path) for e in entries if e.is_file(follow_symlinks=False) and not e.name.startswith("."))
 
 
 def inbound(runtime, provider_ids) -> list[Message]:
