@@ -1,5 +1,6 @@
 """The people baro talks to, one contact per phone number whatever the channel."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, String, bindparam, select, update
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 from bot.conversation.state import Saved, position_key_in_sql
 from bot.db import insert_unless_taken
 from bot.models import Contact, ConversationState, Site
+from bot.prepared import Prepared
 from bot.vault import Vault
 
 _CONTACTS, _SITES, _STATES = Contact.__table__, Site.__table__, ConversationState.__table__
@@ -46,8 +48,8 @@ class ContactRecord:
     COLUMNS = tuple(column.name for column in _CONTACTS.columns)
     __slots__ = (*COLUMNS, "site_slug", "site_name", "position", "changes")
 
-    def __init__(self, row: Any):
-        values = dict(row._mapping)
+    def __init__(self, row: Mapping[str, Any]):
+        values = dict(row)
         state, expires_at = values.pop("saved_state"), values.pop("saved_expires_at")
         for name, value in values.items():
             object.__setattr__(self, name, value)
@@ -65,14 +67,14 @@ class ContactRecord:
         for name, value in more.items():
             setattr(self, name, value)
         if self.changes:
-            connection.execute(_SAVE, {"contact": self.id, **self.changes})
+            _SAVE.run(connection, {"contact": self.id, **self.changes})
             self.changes.clear()
 
 
 # Every message reads its sender's contact and where their conversation waits: statements built once, run on
 # the transaction's connection. One statement for both: a statement cost as much as a tenth of a turn.
 _WAITING = _STATES.c.key == position_key_in_sql(bindparam("channel", type_=String), _CONTACTS.c.id)
-_FIND = (
+_FIND = Prepared(
     select(
         _CONTACTS,
         _SITES.c.slug.label("site_slug"),
@@ -90,7 +92,8 @@ _FIND = (
 _LOCK = {"postgresql": select(_CONTACTS.c.id).where(_CONTACTS.c.phone_hash == bindparam("digest")).with_for_update()}
 # A new number: created unless a parallel request created it at this moment, then read like any other.
 _NEW = insert_unless_taken(_CONTACTS, _CONTACTS.c.phone_hash)
-_SAVE = update(_CONTACTS).where(_CONTACTS.c.id == bindparam("contact"))  # the columns set are those given
+# The columns set are those given.
+_SAVE = Prepared(update(_CONTACTS).where(_CONTACTS.c.id == bindparam("contact")))
 
 
 def record_for(connection: Connection, vault: Vault, phone: str, channel: str) -> ContactRecord:
@@ -110,9 +113,9 @@ def record_for(connection: Connection, vault: Vault, phone: str, channel: str) -
     return contact
 
 
-def _locked(connection: Connection, found: dict[str, str]) -> Any:
+def _locked(connection: Connection, found: dict[str, str]) -> dict[str, Any] | None:
     """The contact's row with its site and conversation, locked for the transaction; None if there is none."""
     lock = _LOCK.get(connection.dialect.name)
     if lock is not None and connection.execute(lock, found).first() is None:
         return None
-    return connection.execute(_FIND, found).first()
+    return _FIND.first(connection, found)

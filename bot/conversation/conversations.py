@@ -24,6 +24,7 @@ from bot.media.files import MediaRules, gather, record
 from bot.menus.base import DataMenu, MenuContext
 from bot.models import Contact, Message, utcnow
 from bot.phones import normalize
+from bot.prepared import Prepared
 from bot.vault import Vault
 from bot.vocabulary import Channel, Consent, Direction, MessageStatus
 
@@ -86,14 +87,15 @@ class LazyChoices(Mapping):
 
 
 # What every message runs, built once and run on the transaction's connection: building a statement and
-# going through the ORM's execution cost more than running it (bench/capacity.py's profile).
+# going through the ORM's execution cost more than running it (bench/capacity.py's profile). The two it runs
+# every time, prepared (bot.prepared).
 _MESSAGES, _CONTACTS = Message.__table__, Contact.__table__
 _EARLIER = (
     select(_MESSAGES.c.id, _CONTACTS.c.phone_hash)
     .select_from(_MESSAGES.outerjoin(_CONTACTS, _CONTACTS.c.id == _MESSAGES.c.contact_id))
     .where(_MESSAGES.c.channel == bindparam("channel"), _MESSAGES.c.provider_id == bindparam("provider_id"))
 )
-_STORE = insert(_MESSAGES)
+_STORE = Prepared(insert(_MESSAGES).returning(_MESSAGES.c.id))
 _RESEAL = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("message"))
 
 
@@ -217,7 +219,7 @@ class Conversations:
         }
         # One statement (a provider's retry of a stored id fails it: Transactions.run answers it as a retry), and
         # for the actions what they read of it: an ORM copy of the row cost more than the statement.
-        message = Stored(connection.execute(_STORE, stored).inserted_primary_key[0], inbound.channel)
+        message = Stored(_STORE.first(connection, stored)["id"], inbound.channel)
         metrics.count_message(Direction.IN, inbound.channel, "received")
         # Kept whatever the turn does with them, sealed with the message (its `confidential`).
         fetch = record(db, message.id, inbound.media, self.media) if inbound.media else False
@@ -248,7 +250,7 @@ class Conversations:
                 "status": MessageStatus.REPLIED,
                 **self._sealed(reply, confidential),
             }
-            connection.execute(_STORE, answered)
+            _STORE.run(connection, answered)
             metrics.count_message(Direction.OUT, inbound.channel, MessageStatus.REPLIED)
         return Handled(
             answer=answer,

@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 
 from bot.db import upsert
 from bot.models import ConversationState, utcnow
+from bot.prepared import Prepared
 from bot.vault import Vault
 
 _TABLE = ConversationState.__table__
 _KEY = _TABLE.c.key == bindparam("state_key")
 _LOAD = select(_TABLE.c.state, _TABLE.c.expires_at).where(_KEY)
-_KEEP = upsert(_TABLE, _TABLE.c.key)
+_KEEP = {name: Prepared(statement) for name, statement in upsert(_TABLE, _TABLE.c.key).items()}
 _FORGET = delete(_TABLE).where(_KEY)
 
 
@@ -79,7 +80,7 @@ class StateStore:
             return
         sealed = self.vault.encrypt(json.dumps(state, default=_encode))
         kept = {"key": key, "state": sealed, "expires_at": utcnow() + self.ttl}
-        connection.execute(_KEEP[connection.dialect.name], kept)  # one statement, whether it was kept before or not
+        _KEEP[connection.dialect.name].run(connection, kept)  # one statement, whether it was kept before or not
 
 
 def purge_expired(db: Session) -> int:
