@@ -11,6 +11,8 @@ from sqlalchemy.dialects import postgresql, registry, sqlite
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.prepared import run_sql
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -33,22 +35,22 @@ SQLITE_BUSY_SECONDS = 15
 
 
 class SQLiteDialect(SQLiteDialect_pysqlite):
-    """SQLAlchemy's pysqlite dialect, its savepoints sent as written.
+    """SQLAlchemy's pysqlite dialect, its savepoints sent as written, on the driver's cursor (bot.prepared).
 
-    SQLAlchemy compiles a savepoint's statement anew each time; every webhook turn on the event loop has one
-    (bot.turns), and compiling them cost a tenth of a turn (bench/turn_cpu.py's profile).
+    SQLAlchemy compiles a savepoint's statement anew each time, and executes it as any other; every webhook turn
+    on the event loop has one (bot.turns), and that cost a tenth of a turn (bench/turn_cpu.py's profile).
     """
 
     supports_statement_cache = True
 
     def do_savepoint(self, connection: Connection, name: str) -> None:
-        connection.exec_driver_sql(f"SAVEPOINT {self.identifier_preparer.quote(name)}")
+        run_sql(connection, f"SAVEPOINT {self.identifier_preparer.quote(name)}")
 
     def do_rollback_to_savepoint(self, connection: Connection, name: str) -> None:
-        connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {self.identifier_preparer.quote(name)}")
+        run_sql(connection, f"ROLLBACK TO SAVEPOINT {self.identifier_preparer.quote(name)}")
 
     def do_release_savepoint(self, connection: Connection, name: str) -> None:
-        connection.exec_driver_sql(f"RELEASE SAVEPOINT {self.identifier_preparer.quote(name)}")
+        run_sql(connection, f"RELEASE SAVEPOINT {self.identifier_preparer.quote(name)}")
 
 
 registry.register("sqlite.baro", __name__, "SQLiteDialect")

@@ -9,11 +9,29 @@ booleans), its Python-side column defaults are filled in, and a failure raises S
 (IntegrityError for a value already taken), parameters hidden, as Connection.execute does.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, exc
 from sqlalchemy.sql.base import Executable
+
+
+def run_sql(connection: Connection, sql: str, parameters: Sequence | Mapping[str, Any] = ()) -> list[tuple]:
+    """`sql` as written, with parameters as the driver takes them, on `connection`'s cursor; the rows it returns.
+
+    A failure raises SQLAlchemy's error for it (OperationalError, IntegrityError...), parameters hidden.
+    """
+    dbapi = connection.dialect.loaded_dbapi
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, parameters)
+        return cursor.fetchall() if cursor.description else []
+    except dbapi.Error as error:
+        raise exc.DBAPIError.instance(
+            sql, None, error, dbapi.Error, hide_parameters=True, dialect=connection.dialect
+        ) from error
+    finally:
+        cursor.close()
 
 
 class _Compiled:
@@ -78,17 +96,7 @@ class Prepared:
         compiled = self._compiled.get(key) or self._compiled.setdefault(
             key, _Compiled(self.statement, connection, names)
         )
-        dbapi = connection.dialect.loaded_dbapi
-        cursor = connection.connection.cursor()
-        try:
-            cursor.execute(compiled.sql, compiled.parameters(parameters))
-            rows = cursor.fetchall() if compiled.names else []
-        except dbapi.Error as error:
-            raise exc.DBAPIError.instance(
-                compiled.sql, None, error, dbapi.Error, hide_parameters=True, dialect=connection.dialect
-            ) from error
-        finally:
-            cursor.close()
+        rows = run_sql(connection, compiled.sql, compiled.parameters(parameters))
         return [compiled.row(row) for row in rows]
 
     def first(self, connection: Connection, parameters: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot.db import SQLITE_BUSY_SECONDS
 from bot.handover import AfterCommit, Transactions
+from bot.prepared import run_sql
 
 T = TypeVar("T")
 
@@ -48,11 +49,11 @@ async def write_lock(connection: Connection) -> None:
     processes at a peak, a request then waited up to 3 s. Gives up, as that wait would, after SQLITE_BUSY_SECONDS.
     """
     deadline = time.monotonic() + SQLITE_BUSY_SECONDS
-    connection.exec_driver_sql("PRAGMA busy_timeout = 0")
+    run_sql(connection, "PRAGMA busy_timeout = 0")
     try:
         while True:
             try:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                run_sql(connection, "BEGIN IMMEDIATE")
                 return
             except OperationalError as error:
                 busy = getattr(error.orig, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
@@ -60,7 +61,7 @@ async def write_lock(connection: Connection) -> None:
                     raise
             await asyncio.sleep(LOCK_POLL_SECONDS)
     finally:
-        connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_SECONDS * 1000}")
+        run_sql(connection, f"PRAGMA busy_timeout = {SQLITE_BUSY_SECONDS * 1000}")
 
 
 class SharedTransaction(Generic[T]):
