@@ -251,6 +251,7 @@ def rss_mb(pid: int) -> float:
 class Server:
     process: subprocess.Popen
     base_url: str
+    procs: int
 
     def workers(self) -> list[int]:
         """The processes that serve requests: gunicorn's workers, or the one process."""
@@ -259,6 +260,31 @@ class Server:
 
     def cpu(self) -> float:
         return cpu_seconds(process_tree(self.process.pid))
+
+
+def cores(procs: int) -> tuple[set[int] | None, set[int] | None]:
+    """Where a server of `procs` processes runs, and where wrk does: None for anywhere.
+
+    One process gets a core of its own, the same for the echo and baro, and wrk the others: otherwise the
+    scheduler moved the server between cores, shared one with wrk, and on a virtual machine whose cores do not
+    run at the same speed (here, one was a quarter slower) two runs of the same code differed by half. Two
+    processes need every core.
+    """
+    available = sorted(os.sched_getaffinity(0))
+    if procs != 1 or len(available) < 2:
+        return None, None
+    return {available[-1]}, set(available[:-1])
+
+
+def _on(cpus: set[int] | None):
+    """A subprocess's preexec_fn: dies with this script, and runs on `cpus` if given."""
+
+    def start() -> None:
+        _die_with_parent()
+        if cpus:
+            os.sched_setaffinity(0, cpus)
+
+    return start
 
 
 @contextmanager
@@ -274,9 +300,9 @@ def serve(target: str, workers: int, env: dict[str, str], log_path: Path, profil
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=_on(cores(workers)[0]),
         )
-    server = Server(process, f"http://127.0.0.1:{port}")
+    server = Server(process, f"http://127.0.0.1:{port}", workers)
     try:
         wait_ready(server, log_path, "/healthz" if target == "baro" else "/docs")
         yield server
@@ -381,6 +407,7 @@ def run_wrk(wrk: str, server: Server, path: str, requests: Path, load: str, seco
         capture_output=True,
         text=True,
         env=env,
+        preexec_fn=_on(cores(server.procs)[1]),
     )
     spent = server.cpu() - before
     line = next((line for line in result.stdout.splitlines() if line.startswith("BENCH ")), None)
@@ -556,6 +583,9 @@ def run(args: argparse.Namespace) -> int:
     loads = [load.strip() for load in args.loads.split(",") if load.strip()]
     print(f"machine: {machine(wrk, found)}", flush=True)
     print(f"each load: {args.seconds:.0f} s after a 2 s warm-up, requests from {args.phones} phones", flush=True)
+    server_cores, wrk_cores = cores(1)
+    if server_cores:
+        print(f"one process runs on core {min(server_cores)}, and wrk on {sorted(wrk_cores)}", flush=True)
     results: dict[tuple[str, str, int, str], Load] = {}
     failures = 0
     # Enough requests that no run sends one twice (a run is far from 6,000 requests a second).
