@@ -251,7 +251,7 @@ def rss_mb(pid: int) -> float:
 class Server:
     process: subprocess.Popen
     base_url: str
-    procs: int
+    wrk_cores: set[int] | None  # where wrk runs against it (`cores`)
 
     def workers(self) -> list[int]:
         """The processes that serve requests: gunicorn's workers, or the one process."""
@@ -262,16 +262,18 @@ class Server:
         return cpu_seconds(process_tree(self.process.pid))
 
 
-def cores(procs: int) -> tuple[set[int] | None, set[int] | None]:
-    """Where a server of `procs` processes runs, and where wrk does: None for anywhere.
+def cores(procs: int, database: str) -> tuple[set[int] | None, set[int] | None]:
+    """Where a server of `procs` processes serving from `database` runs, and where wrk does: None for anywhere.
 
-    One process gets a core of its own, the same for the echo and baro, and wrk the others: otherwise the
-    scheduler moved the server between cores, shared one with wrk, and on a virtual machine whose cores do not
-    run at the same speed (here, one was a quarter slower) two runs of the same code differed by half. Two
-    processes need every core.
+    One process gets a core of its own, the same for the echo and for baro on SQLite, and wrk the others:
+    otherwise the scheduler moved the server between cores, shared one with wrk, and on a virtual machine whose
+    cores do not run at the same speed (here, one was a quarter slower) two runs of the same code differed by
+    half. On PostgreSQL nothing is pinned: its own processes do part of every message's work, and a web process
+    alone on its core left them the other (one process then carried a third more, and two only 1.46 times
+    that). Two processes need every core.
     """
     available = sorted(os.sched_getaffinity(0))
-    if procs != 1 or len(available) < 2:
+    if procs != 1 or database == "postgresql" or len(available) < 2:
         return None, None
     return {available[-1]}, set(available[:-1])
 
@@ -288,8 +290,11 @@ def _on(cpus: set[int] | None):
 
 
 @contextmanager
-def serve(target: str, workers: int, env: dict[str, str], log_path: Path, profile: Path | None = None):
+def serve(
+    target: str, workers: int, env: dict[str, str], log_path: Path, profile: Path | None = None, database: str = "-"
+):
     port = free_port()
+    server_cores, wrk_cores = cores(workers, database)
     env = {**env, **({"BENCH_PROFILE": str(profile)} if profile else {})}
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
@@ -300,9 +305,9 @@ def serve(target: str, workers: int, env: dict[str, str], log_path: Path, profil
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_on(cores(workers)[0]),
+            preexec_fn=_on(server_cores),
         )
-    server = Server(process, f"http://127.0.0.1:{port}", workers)
+    server = Server(process, f"http://127.0.0.1:{port}", wrk_cores)
     try:
         wait_ready(server, log_path, "/healthz" if target == "baro" else "/docs")
         yield server
@@ -407,7 +412,7 @@ def run_wrk(wrk: str, server: Server, path: str, requests: Path, load: str, seco
         capture_output=True,
         text=True,
         env=env,
-        preexec_fn=_on(cores(server.procs)[1]),
+        preexec_fn=_on(server.wrk_cores),
     )
     spent = server.cpu() - before
     line = next((line for line in result.stdout.splitlines() if line.startswith("BENCH ")), None)
@@ -583,9 +588,9 @@ def run(args: argparse.Namespace) -> int:
     loads = [load.strip() for load in args.loads.split(",") if load.strip()]
     print(f"machine: {machine(wrk, found)}", flush=True)
     print(f"each load: {args.seconds:.0f} s after a 2 s warm-up, requests from {args.phones} phones", flush=True)
-    server_cores, wrk_cores = cores(1)
+    server_cores, wrk_cores = cores(1, "sqlite")
     if server_cores:
-        print(f"one process runs on core {min(server_cores)}, and wrk on {sorted(wrk_cores)}", flush=True)
+        print(f"one process (echo, SQLite) runs on core {min(server_cores)}, wrk on {sorted(wrk_cores)}", flush=True)
     results: dict[tuple[str, str, int, str], Load] = {}
     failures = 0
     # Enough requests that no run sends one twice (a run is far from 6,000 requests a second).
@@ -600,7 +605,7 @@ def run(args: argparse.Namespace) -> int:
 
         def measure(target: str, db_name: str, env: dict[str, str], procs: int, path: str) -> None:
             nonlocal failures
-            with serve(target, procs, env, tmp / f"{target}.log") as server:
+            with serve(target, procs, env, tmp / f"{target}.log", database=db_name) as server:
                 url = PUBLIC_URL + path
                 warm = requests.write(url, 2000)
                 run_wrk(wrk, server, path, warm, "saturation", 2, tmp)
@@ -648,7 +653,7 @@ def run(args: argparse.Namespace) -> int:
             with database(args.profile_on, tmp) as db_url:
                 profile_path = tmp / "profile.pstats"
                 env = baro_env(tmp, db_url, redis_url, token)
-                with serve("baro", 1, env, tmp / "profile.log", profile=profile_path) as server:
+                with serve("baro", 1, env, tmp / "profile.log", profile_path, args.profile_on) as server:
                     url = PUBLIC_URL + WEBHOOK_PATH
                     measured = run_wrk(
                         wrk, server, WEBHOOK_PATH, requests.write(url, per_run), "moderate", args.seconds, tmp
@@ -694,7 +699,7 @@ def memory(args, wrk: str, requests: Requests, tmp: Path, redis_url: str, token:
     """RSS of a web process after `--memory-messages` messages, and of a worker after their jobs."""
     with database("sqlite", tmp) as db_url:
         env = baro_env(tmp, db_url, redis_url, token)
-        with serve("baro", 1, env, tmp / "memory.log") as server:
+        with serve("baro", 1, env, tmp / "memory.log", database="sqlite") as server:
             url = PUBLIC_URL + WEBHOOK_PATH
             path = requests.write(url, args.memory_messages)
             start_rss = rss_mb(server.workers()[0])

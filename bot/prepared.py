@@ -2,7 +2,7 @@
 
 SQLAlchemy's execution of a statement it has already compiled still costs about twice the database's own work
 (its parameters, its execution context, its result), and a conversation turn runs four to six of them: on
-SQLite, where every turn runs on the web process's one event loop, that was a tenth of what a message costs
+SQLite, where every turn runs on the web process's one event loop, that was a seventh of what a message costs
 (bench/turn_cpu.py under cachegrind). A `Prepared` statement is compiled by SQLAlchemy for the connection's
 database, with the parameters it is given; its values and results go through the same types (time zones, JSON,
 booleans), its Python-side column defaults are filled in, and a failure raises SQLAlchemy's own error
@@ -47,7 +47,7 @@ class _Compiled:
         self.constants = {name: bind.effective_value for name, bind in binds if name not in names and not bind.required}
         self.processors = {
             name: processor
-            for name, bind in compiled.binds.items()
+            for name, bind in binds
             if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         }
         # Columns whose default SQLAlchemy computes in Python when a statement leaves them out (created_at...).
@@ -93,9 +93,9 @@ class Prepared:
             raise RuntimeError("a prepared statement runs in an open transaction")
         names = tuple(parameters)
         key = (connection.dialect.name, names)
-        compiled = self._compiled.get(key) or self._compiled.setdefault(
-            key, _Compiled(self.statement, connection, names)
-        )
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = _Compiled(self.statement, connection, names)
         rows = run_sql(connection, compiled.sql, compiled.parameters(parameters))
         return [compiled.row(row) for row in rows]
 

@@ -87,8 +87,8 @@ class LazyChoices(Mapping):
 
 
 # What every message runs, built once and run on the transaction's connection: building a statement and
-# going through the ORM's execution cost more than running it (bench/capacity.py's profile). The two it runs
-# every time, prepared (bot.prepared).
+# going through the ORM's execution cost more than running it (bench/capacity.py's profile). What it runs
+# every time, storing the message and its answer, is prepared (bot.prepared).
 _MESSAGES, _CONTACTS = Message.__table__, Contact.__table__
 _EARLIER = (
     select(_MESSAGES.c.id, _CONTACTS.c.phone_hash)
