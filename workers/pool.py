@@ -1,7 +1,7 @@
 """The RQ workers `baro worker` runs: RQ's worker pool (`rq worker-pool`) over baro's queues.
 
 The pool starts a worker again within a second when one dies, while the others go on; it stops its workers
-on SIGTERM (warm: a job in progress finishes).
+on SIGTERM (warm: a job in progress finishes), and kills any still running STOP_SECONDS later.
 
 Workers run each job in their own process, without forking a work-horse for it: a fork costs about 140 ms,
 more than a reply's whole send, and a bulk drain's slice (bot.outbound.drain) must follow the previous one
@@ -9,6 +9,8 @@ within milliseconds to keep its channel's pace. Every job is short and idempoten
 mid-job is started again by the pool, its job's work found again by the sweep, as with a work-horse.
 """
 
+import signal
+import time
 from multiprocessing.util import register_after_fork
 
 from redis import Redis
@@ -38,9 +40,33 @@ class PoolWorker(SimpleWorker):
         super()._start_scheduler(*args, **kwargs)
 
 
+# How long the workers have to stop after SIGTERM. Jobs take well under a second (a send, an intake); a worker
+# still running after this missed its stop: once, in a CI run, one went on retrying a dead Redis, and the pool
+# waited for it until killed. The work of a job cut short is found again by the sweep (bot.handover).
+STOP_SECONDS = 5
+
+
+class Pool(WorkerPool):
+    """RQ's worker pool, whose workers are killed if they have not stopped STOP_SECONDS after the stop."""
+
+    _killed_after: float | None = None
+
+    def request_stop(self, signum=None, frame=None) -> None:
+        self._killed_after = self._killed_after or time.monotonic() + STOP_SECONDS
+        super().request_stop(signum, frame)
+
+    def all_workers_have_stopped(self) -> bool:
+        stopped = super().all_workers_have_stopped()
+        if not stopped and self._killed_after is not None and time.monotonic() >= self._killed_after:
+            self.log.warning("workers still running %s s after the stop: killed", STOP_SECONDS)
+            for worker in list(self.worker_dict.values()):
+                self.stop_worker(worker, signal.SIGKILL)
+        return stopped
+
+
 def run(redis: Redis, processes: int, burst: bool = False, logging_level: str = "INFO") -> None:
     # Queues are drained in their order: intake, then replies to people, then bulk sends. Each worker also
     # runs RQ's scheduler (retries of transient send failures after their backoff). RQ sets its loggers' level
     # (LOG_LEVEL), and writes through the handlers of bot.logs.
-    pool = WorkerPool(QUEUES, connection=redis, num_workers=processes, worker_class=PoolWorker)
+    pool = Pool(QUEUES, connection=redis, num_workers=processes, worker_class=PoolWorker)
     pool.start(burst=burst, logging_level=logging_level)
