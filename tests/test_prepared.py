@@ -1,6 +1,8 @@
 """Prepared statements (bot.prepared): what they write and read is what SQLAlchemy would have, on each database."""
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import bindparam, insert, literal, select, update
@@ -23,7 +25,7 @@ def connection(runtime):
         yield db.connection(), contact.id
 
 
-def stored(connection, message_id: int) -> Message:
+def stored(connection, message_id: int) -> Mapping[str, Any]:
     return connection.execute(select(Message).where(Message.id == message_id)).one()._mapping
 
 

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 from redis import Redis
-from rq import Worker
+from rq import Queue, Worker
+from rq.worker import WorkerStatus
 
+from bot.handover import INTAKE_QUEUE
 from tests.real_processes import (
     alive,
     descendants,
@@ -24,6 +26,7 @@ from tests.real_processes import (
     stop,
     wait_for,
 )
+from workers.pool import STOP_SECONDS
 
 # "Promptly": what a supervisor may wait before it kills (systemd's and supervisord's stop timeouts are longer).
 CRON_SECONDS = 5
@@ -91,6 +94,24 @@ def test_the_worker_pool_stops_on_sigterm_after_redis_died_under_it(env, tmp_pat
             redis.kill()
             redis.wait()
             assert_stops_cleanly(pool, SERVER_SECONDS, log, group)
+        finally:
+            stop(pool)
+
+
+def test_the_worker_pool_kills_a_worker_that_has_not_stopped_in_time(env, tmp_path):
+    """A worker that misses its warm stop, here one busy with a job far longer than any of baro's."""
+    log = tmp_path / "worker.log"
+    with redis_server(tmp_path / "var"):
+        pool = start_baro("worker", "--processes", "1", env=env, log=log)
+        try:
+            connection = Redis.from_url(env["REDIS_URL"])
+            wait_for(lambda: len(Worker.all(connection=connection)) == 1, 30, "the RQ worker in the pool")
+            Queue(INTAKE_QUEUE, connection=connection).enqueue("time.sleep", 60)
+            busy = [WorkerStatus.BUSY]
+            wait_for(lambda: [w.get_state() for w in Worker.all(connection=connection)] == busy, 30, "a job running")
+            group = descendants(pool.pid)
+            assert_stops_cleanly(pool, STOP_SECONDS + 3, log, group)
+            assert "killed" in output(log)
         finally:
             stop(pool)
 
